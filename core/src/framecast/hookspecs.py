@@ -1,0 +1,224 @@
+"""The framecast plugin contract: every hook a provider or an observer implements.
+
+A **provider** is a class named by an entry point in the ``framecast`` group::
+
+    [project.entry-points.framecast]
+    runway = "framecast_runway:RunwayProvider"
+
+The runner instantiates it with its ``ProviderSettings`` and registers the instance with
+pluggy (project name ``framecast``). Mark methods with ``framecast.hookimpl``. The
+constructor must never fail for missing credentials: ``provider_info``, ``prepare``,
+``estimate`` and dry runs work without keys; raise ``ConfigurationError`` (via
+``settings.require(...)``) from ``auth()`` instead.
+
+Hooks are always called with keyword arguments, so an implementation may accept a subset.
+Provider hooks are ``firstresult``: the first non-``None`` answer wins. A host plugin
+registered with ``Runner(plugins=[...])`` and ``tryfirst=True`` may answer a *sync* hook
+first (a house style of camera phrasing, say) or return ``None`` to fall through. The async
+hooks, ``auth`` and ``classify`` belong to the provider alone: a second plugin implementing
+them is refused at load.
+
+The I/O hooks (``submit``, ``poll``, ``cancel``, ``find_submitted``) make **one attempt**
+and leave every decision to the core: ``http`` is the core's gated ``httpx.AsyncClient``
+(base URL set, ``auth()`` applied only to the provider's own origin, a non-2xx answer
+raises ``httpx.HTTPStatusError``). Let httpx exceptions propagate unchanged; the core shows
+error responses to ``classify`` and retries by calling the hook again. Any other exception
+raised after the request was sent counts as an ambiguous answer (DESIGN §4). Raise a
+``framecast`` error (``ProviderError``, ``NotSupported`` …) to say something precise.
+
+**Observers** (``on_*``) are called on every registered plugin, one by one; an observer's
+exception is logged and never stops the others or the task. They may be ``async def``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._errors import FramecastError
+    from ._models import (
+        CameraPlan,
+        Classification,
+        CostEstimate,
+        GenerationRequest,
+        GenerationResult,
+        ModelInfo,
+        PreparedRequest,
+        ProviderInfo,
+        RatioPlan,
+        TaskHandle,
+        TaskState,
+    )
+
+#: Version of this contract. A provider distribution declares the core versions it supports.
+HOOKSPEC_VERSION = 1
+
+hookspec = pluggy.HookspecMarker("framecast")
+hookimpl = pluggy.HookimplMarker("framecast")
+
+#: Hooks only the provider may implement (a second implementation is refused at load).
+PROVIDER_ONLY_HOOKS = frozenset(
+    {"auth", "classify", "submit", "poll", "cancel", "find_submitted"}
+)
+#: Hooks that must be ``async def``.
+ASYNC_HOOKS = frozenset({"submit", "poll", "cancel", "find_submitted"})
+#: Observer hooks: every implementation is called.
+OBSERVER_HOOKS = ("on_submitted", "on_progress", "on_finished", "on_failed")
+
+
+# ---------------------------------------------------------------- provider hooks (sync)
+
+
+@hookspec(firstresult=True)
+def provider_info() -> ProviderInfo:
+    """Describe the provider: what the core validates against and how it talks to it.
+
+    Called at load, by ``framecast providers --check`` and before every request; must be
+    cheap and must not need credentials. Returns a ``ProviderInfo``: ``name``; ``models``
+    (one ``ModelInfo`` each: kind, modes, wire ratios, durations and defaults, prompt limit
+    and unit, image constraints, options, withdrawn flag and replacement);
+    ``default_models`` per ``Mode``; ``official_hosts`` (the poll floor applies to them and
+    only they, with the configured base URL, are trusted in a handle); ``default_base_url``
+    and ``base_url_variables``; ``credential_variables``; ``poll_floor`` in seconds;
+    ``output_url_lifetime``; ``supports_dedupe`` (``find_submitted`` works);
+    ``suggested_max_running_tasks``; provider-wide ``options``.
+    """
+
+
+@hookspec(firstresult=True)
+def map_ratio(request: GenerationRequest, model: ModelInfo) -> RatioPlan | None:
+    """Map the request's ratio to what the model takes.
+
+    ``request.ratio`` is a canonical ``"W:H"``, a wire value of this model, or ``None``
+    (the model's default). Return a ``RatioPlan``: ``wire_value`` to send; or, where the
+    output follows the image, ``fit`` (``"crop"``/``"pad"``, from ``request.image_fit``)
+    and ``fit_aspect`` — the core then crops or pads the image (centre) before ``prepare``;
+    ``note`` when the nearest value was taken (``ratio_policy="nearest"``). Raise
+    ``UnsupportedOption`` naming the allowed ratios when there is no such value.
+    """
+
+
+@hookspec(firstresult=True)
+def translate_camera(request: GenerationRequest, model: ModelInfo) -> CameraPlan | None:
+    """Render ``request.camera`` (a ``CameraMove`` or ``None``) for this model.
+
+    Return a ``CameraPlan``: ``prompt`` — the finished prompt (identity prefix, user prompt,
+    camera clause: ``framecast.compose_prompt`` does the phrasing of specs/camera.md);
+    ``native`` parameters where the model has a native control; ``method`` saying which was
+    used (``"prompt"``, ``"native"`` or ``"none"``); ``notes`` for the result (e.g.
+    "camera_strength ignored by prompt phrasing"). The core checks the finished prompt's
+    length against the model's limit. Raise ``ValidationError`` for an ambiguous request.
+    """
+
+
+@hookspec(firstresult=True)
+def prepare(
+    request: GenerationRequest,
+    model: ModelInfo,
+    ratio_plan: RatioPlan,
+    camera_plan: CameraPlan,
+) -> PreparedRequest:
+    """Validate what the declarations cannot say, then build the wire request. Pure: no I/O.
+
+    Called after the core's generic validation. ``request``'s image fields are ``ImageRef``
+    objects (checked, sniffed, fitted) and ``request.idempotency_key`` is set. Return a
+    ``PreparedRequest`` (method, path relative to the base URL, JSON body, model). Inputs
+    that ``submit`` must upload first appear as ``PendingUpload`` placeholders. This is what
+    ``--dry-run`` prints and the seam conformance tests check. Raise ``ValidationError`` /
+    ``UnsupportedOption`` naming field, value and what is allowed.
+    """
+
+
+@hookspec(firstresult=True)
+def estimate(request: GenerationRequest, model: ModelInfo) -> CostEstimate | None:
+    """Estimate the cost: a ``CostEstimate`` (amount, currency, provider units, formula,
+    confidence of the price source), or ``None`` when the price is unknown (a runner with
+    ``max_cost`` then refuses the request)."""
+
+
+@hookspec(firstresult=True)
+def auth() -> httpx.Auth:
+    """Return the ``httpx.Auth`` for the provider's own origin (Bearer, a signed JWT …).
+
+    Called once per runner, at the first call that needs the network. Raise
+    ``ConfigurationError`` naming the variable to set when a credential is missing. The core
+    applies it only to requests for the configured base URL and the official hosts; uploads
+    to presigned URLs and output downloads never see it. An auth flow may re-sign and resend
+    once (Kling 1003/1004). Provider-only.
+    """
+
+
+@hookspec(firstresult=True)
+def classify(response: httpx.Response, phase: str) -> Classification | None:
+    """Say which row of the retry table an error response falls in.
+
+    ``phase`` is ``"submit"``, ``"poll"``, ``"cancel"`` or ``"find"``. Return a
+    ``Classification`` (``outcome``, the provider's ``code`` and ``message``, optional
+    ``retry_after``) for provider facts — business codes in the body, credit errors — or
+    ``None`` to leave it to the core's HTTP-status defaults. Pure; provider-only.
+    """
+
+
+# ---------------------------------------------------------------- provider hooks (async)
+
+
+@hookspec(firstresult=True)
+async def submit(prepared: PreparedRequest, http: httpx.AsyncClient) -> TaskHandle:
+    """Send the prepared request once (uploading ``prepared.uploads`` first) and return a
+    ``TaskHandle`` with ``provider``, ``task_id`` and any ``provider_data`` polling needs;
+    the core fills in base URL, model, key, time and fingerprint. One attempt, no retries.
+    Provider-only.
+    """
+
+
+@hookspec(firstresult=True)
+async def poll(handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
+    """Read the task's status once and return a ``TaskState`` (status, progress, outputs,
+    failure code and message with ``retryable``, reported cost, raw payload). Raise
+    ``ProviderError`` for a status word you do not know. Provider-only.
+    """
+
+
+@hookspec(firstresult=True)
+async def cancel(handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False) -> None:
+    """Stop the task. Raise ``NotSupported`` where the provider cannot. The core polls first
+    and calls this on a finished task only with ``delete=True`` (where cancelling a finished
+    task deletes its paid output). Provider-only.
+    """
+
+
+@hookspec(firstresult=True)
+async def find_submitted(
+    prepared: PreparedRequest, idempotency_key: str, http: httpx.AsyncClient
+) -> TaskHandle | None:
+    """Only where ``supports_dedupe``: after an ambiguous submit, look the task up by its
+    idempotency key; return its ``TaskHandle`` or ``None`` if not found. Provider-only.
+    """
+
+
+# ---------------------------------------------------------------- observer hooks
+
+
+@hookspec
+def on_submitted(handle: TaskHandle, request: GenerationRequest) -> None:
+    """A task was created. Called even when the caller is cancelled right after the submit
+    was sent (shielded), so a host can record the handle. May be ``async``."""
+
+
+@hookspec
+def on_progress(handle: TaskHandle, state: TaskState) -> None:
+    """A poll returned a non-terminal state (the same event as the progress callback)."""
+
+
+@hookspec
+def on_finished(handle: TaskHandle, result: GenerationResult) -> None:
+    """The task ended SUCCEEDED (or CANCELLED through this runner)."""
+
+
+@hookspec
+def on_failed(handle: TaskHandle | None, error: FramecastError) -> None:
+    """A request or task ended in an error (``handle`` is ``None`` when no task exists)."""
