@@ -1,0 +1,30 @@
+"""Shared test setup: async tests run on asyncio (via anyio's pytest plugin), and the
+environment never leaks real credentials or configuration into a test."""
+
+from __future__ import annotations
+
+import pytest
+
+CREDENTIAL_VARIABLES = (
+    "RUNWAYML_API_SECRET",
+    "RUNWAY_API_KEY",
+    "RUNWAYML_BASE_URL",
+    "RUNWAY_BASE_URL",
+    "KLING_ACCESS_KEY",
+    "KLING_SECRET_KEY",
+    "KLING_BASE_URL",
+    "FRAMECAST_PROVIDER",
+    "FRAMECAST_PLUGINS",
+    "FRAMECAST_POLL_INTERVAL",
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
