@@ -1,0 +1,8 @@
+"""The ``framecast`` console script (DESIGN §6). The commands live in ``framecast.cli``;
+this module is the entry point ``pyproject.toml`` names, kept so that it never moves."""
+
+from __future__ import annotations
+
+from .cli import main
+
+__all__ = ["main"]

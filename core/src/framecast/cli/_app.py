@@ -1,0 +1,426 @@
+"""The click application: commands, their options, and the process entry point.
+
+Only click is imported here; each command imports the rest of framecast when it runs, so
+``framecast --help`` starts fast and ``framecast providers`` imports no provider module.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .. import __version__
+
+if TYPE_CHECKING:
+    from ._output import Output
+    from ._tasks import TaskCommand
+
+__all__ = ["cli", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0   success
+  1   generation failed, cancelled, or task not found
+  2   usage, validation, configuration, or not supported
+  3   authentication or account
+  4   rate limited before any task existed (safe to try later)
+  5   outcome unknown (check before retrying)
+  6   timed out while the task runs (the handle is printed; `wait` resumes)
+  7   the provider answered something framecast cannot read
+  130 interrupted (143 for SIGTERM/SIGHUP); the task keeps running
+"""
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES_HELP,
+)
+@click.version_option(__version__, "--version", prog_name="framecast")
+def cli() -> None:
+    """Turn an image and a prompt into a video through any provider plugin.
+
+    \b
+      framecast generate photo.png --prompt "She waves" --camera zoom_in --out wave.mp4
+      framecast providers --check
+      framecast cameras
+    """
+
+
+def main(args: Sequence[str] | None = None, prog_name: str = "framecast") -> None:
+    """The console script: click's usage errors exit 2, Ctrl-C outside a task exits 130."""
+    try:
+        code = cli.main(args=args, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("framecast: interrupted", err=True)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+# -------------------------------------------------------------------------- options
+
+
+def output_options(function: F) -> F:
+    function = click.option(
+        "--debug",
+        is_flag=True,
+        help="Log framecast's DEBUG messages to stderr and show tracebacks.",
+    )(function)
+    function = click.option(
+        "--json",
+        "json_mode",
+        is_flag=True,
+        help="Print exactly one JSON object on stdout (messages and progress go to stderr).",
+    )(function)
+    return function
+
+
+def provider_option(function: F) -> F:
+    return click.option(
+        "--provider",
+        metavar="P",
+        help="Provider entry-point name or module:attr "
+        "(default: FRAMECAST_PROVIDER, framecast.toml, then 'preview').",
+    )(function)
+
+
+_REQUEST_OPTIONS: list[Callable[[F], F]] = [
+    click.argument("image", required=False, metavar="[IMAGE]"),
+    click.option("--prompt", default="", metavar="TEXT", help="What happens in the video."),
+    click.option("--camera", metavar="MOVE", help="One camera move (see `framecast cameras`)."),
+    click.option(
+        "--camera-strength",
+        type=int,
+        default=5,
+        show_default=True,
+        metavar="N",
+        help="1-10, for native camera controls.",
+    ),
+    click.option("--ratio", metavar="W:H", help="Aspect ratio, e.g. 16:9 (or a wire value)."),
+    click.option("--duration", type=float, metavar="S", help="Seconds (model default if omitted)."),
+    click.option("--model", metavar="M", help="Model name (provider default if omitted)."),
+    click.option("--seed", type=int, metavar="N", help="Seed, where the model takes one."),
+    click.option("--negative-prompt", metavar="TEXT", help="What to avoid, where supported."),
+    click.option("--end-image", metavar="PATH|URL", help="Last frame (first+last frame mode)."),
+    click.option(
+        "--image",
+        "images",
+        multiple=True,
+        metavar="PATH|URL",
+        help="Reference image for multi-image models (repeat it).",
+    ),
+    click.option(
+        "--fit",
+        type=click.Choice(["error", "crop", "pad"]),
+        default="error",
+        show_default=True,
+        help="What to do when the image does not have the requested ratio.",
+    ),
+    click.option("--nearest-ratio", is_flag=True, help="Take the model's nearest ratio."),
+    click.option(
+        "--preserve-identity", is_flag=True, help="Ask the model to keep the subject's identity."
+    ),
+    click.option(
+        "--idempotency-key", metavar="KEY", help="One logical task per key, whoever submits it."
+    ),
+    click.option(
+        "--allow-unknown-model",
+        is_flag=True,
+        help="Send a model missing from the provider's table, unvalidated.",
+    ),
+    click.option(
+        "-o",
+        "--option",
+        "options",
+        nargs=2,
+        multiple=True,
+        metavar="NAME VALUE",
+        help="Provider option; VALUE is read as JSON when it is (5, true), else as text.",
+    ),
+]
+
+
+def request_options(function: F) -> F:
+    for decorator in reversed(_REQUEST_OPTIONS):
+        function = decorator(function)
+    return function
+
+
+# -------------------------------------------------------------------------- shared
+
+
+def _start(json_mode: bool, debug: bool) -> Output:
+    from ._output import Output
+
+    if debug:
+        _enable_debug_logging()
+    return Output(json_mode=json_mode, debug=debug)
+
+
+def _enable_debug_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    for name in _logger_names():
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+
+
+def _logger_names() -> list[str]:
+    """``framecast`` and each provider's package (providers log under their own name)."""
+    import os
+
+    from .._plugins import list_providers
+
+    specs = [entry.value for entry in list_providers()]
+    specs.append(os.environ.get("FRAMECAST_PROVIDER", ""))
+    packages = {spec.partition(":")[0].split(".")[0].strip() for spec in specs if ":" in spec}
+    return ["framecast", *sorted(packages - {"framecast", ""})]
+
+
+def _command(
+    out: Output,
+    *,
+    provider: str | None = None,
+    runner_options: dict[str, Any] | None = None,
+    resume_extra: Sequence[str] = (),
+) -> TaskCommand:
+    from ._tasks import TaskCommand
+
+    return TaskCommand(
+        out, provider=provider, runner_options=runner_options, resume_extra=resume_extra
+    )
+
+
+def _request_factory(values: dict[str, Any]) -> Callable[[], Any]:
+    from ._request import build_request
+
+    return functools.partial(build_request, **values)
+
+
+def _resume_extra(provider: str | None, out_path: Path | None) -> list[str]:
+    extra: list[str] = []
+    if out_path is not None:
+        extra += ["--out", str(out_path)]
+    if provider:
+        extra += ["--provider", provider]
+    return extra
+
+
+def _read_handle(out: Output, argument: str) -> dict[str, Any] | None:
+    from .._errors import ValidationError
+    from ._handles import read_handle_argument
+
+    try:
+        return read_handle_argument(argument, click.get_text_stream("stdin"))
+    except ValidationError as exc:
+        out.error(exc)
+        return None
+
+
+# -------------------------------------------------------------------------- commands
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--check", is_flag=True, help="Import each provider and show its models.")
+@output_options
+@click.pass_context
+def providers(
+    ctx: click.Context, name: str | None, check: bool, json_mode: bool, debug: bool
+) -> None:
+    """List installed providers; with --check or NAME, load them and show their models."""
+    out = _start(json_mode, debug)
+    from ._listing import show_providers
+
+    try:
+        code = show_providers(out, name=name, check=check)
+    except Exception as exc:  # noqa: BLE001 - the listing reports, never crashes
+        code = out.unexpected(exc)
+    ctx.exit(code)
+
+
+@cli.command()
+@output_options
+@click.pass_context
+def cameras(ctx: click.Context, json_mode: bool, debug: bool) -> None:
+    """List the camera moves and the prompt phrase each becomes."""
+    from ._listing import show_cameras
+
+    ctx.exit(show_cameras(_start(json_mode, debug)))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@request_options
+@provider_option
+@click.option(
+    "--retry-ambiguous-submit",
+    is_flag=True,
+    help="Resubmit after a submit whose outcome is unknown (may pay twice).",
+)
+@click.option("--timeout", type=float, metavar="S", help="Give up waiting after S seconds.")
+@click.option("--max-cost", type=float, metavar="USD", help="Refuse a request estimated above.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Download the video to FILE.",
+)
+@click.option("--no-wait", is_flag=True, help="Submit, print the handle and return.")
+@click.option("--dry-run", is_flag=True, help="Print the request that would be sent; send nothing.")
+@output_options
+@click.pass_context
+def generate(
+    ctx: click.Context,
+    provider: str | None,
+    retry_ambiguous_submit: bool,
+    timeout: float | None,
+    max_cost: float | None,
+    out_path: Path | None,
+    no_wait: bool,
+    dry_run: bool,
+    json_mode: bool,
+    debug: bool,
+    **request_values: Any,
+) -> None:
+    """Generate a video from IMAGE (a path or https URL; omit it for text-to-video)."""
+    from . import _tasks
+
+    out = _start(json_mode, debug)
+    runner_options: dict[str, Any] = {"retry_ambiguous_submit": retry_ambiguous_submit}
+    if max_cost is not None:
+        runner_options["max_cost"] = max_cost
+    command = _command(
+        out,
+        provider=provider,
+        runner_options=runner_options,
+        resume_extra=_resume_extra(provider, out_path),
+    )
+    factory = _request_factory(request_values)
+    ctx.exit(
+        command.run(
+            lambda: _tasks.generate(
+                command,
+                factory,
+                timeout=timeout,
+                out_path=out_path,
+                no_wait=no_wait,
+                dry_run=dry_run,
+            )
+        )
+    )
+
+
+@cli.command()
+@request_options
+@provider_option
+@output_options
+@click.pass_context
+def estimate(
+    ctx: click.Context,
+    provider: str | None,
+    json_mode: bool,
+    debug: bool,
+    **request_values: Any,
+) -> None:
+    """Estimate what a generation would cost (no network call, no credentials needed)."""
+    from . import _tasks
+
+    out = _start(json_mode, debug)
+    command = _command(out, provider=provider)
+    factory = _request_factory(request_values)
+    ctx.exit(command.run(lambda: _tasks.estimate(command, factory)))
+
+
+@cli.command()
+@click.argument("handle")
+@provider_option
+@output_options
+@click.pass_context
+def status(
+    ctx: click.Context, handle: str, provider: str | None, json_mode: bool, debug: bool
+) -> None:
+    """Read a task's status once. HANDLE: the handle JSON, @FILE, or - for stdin."""
+    from . import _tasks
+
+    out = _start(json_mode, debug)
+    command = _command(out, provider=provider, resume_extra=_resume_extra(provider, None))
+    raw = _read_handle(out, handle)
+    if raw is None:
+        ctx.exit(2)
+    ctx.exit(command.run(lambda: _tasks.status(command, raw)))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("handle")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Download the video to FILE.",
+)
+@click.option("--timeout", type=float, metavar="S", help="Give up waiting after S seconds.")
+@provider_option
+@output_options
+@click.pass_context
+def wait(
+    ctx: click.Context,
+    handle: str,
+    out_path: Path | None,
+    timeout: float | None,
+    provider: str | None,
+    json_mode: bool,
+    debug: bool,
+) -> None:
+    """Wait for a submitted task (again). HANDLE: the handle JSON, @FILE, or - for stdin."""
+    from . import _tasks
+
+    out = _start(json_mode, debug)
+    command = _command(out, provider=provider, resume_extra=_resume_extra(provider, out_path))
+    raw = _read_handle(out, handle)
+    if raw is None:
+        ctx.exit(2)
+    ctx.exit(command.run(lambda: _tasks.wait(command, raw, timeout=timeout, out_path=out_path)))
+
+
+@cli.command()
+@click.argument("handle")
+@click.option(
+    "--delete",
+    is_flag=True,
+    help="Also delete a finished task's output (Runway: the paid video is gone).",
+)
+@provider_option
+@output_options
+@click.pass_context
+def cancel(
+    ctx: click.Context,
+    handle: str,
+    delete: bool,
+    provider: str | None,
+    json_mode: bool,
+    debug: bool,
+) -> None:
+    """Stop an unfinished task. HANDLE: the handle JSON, @FILE, or - for stdin."""
+    from . import _tasks
+
+    out = _start(json_mode, debug)
+    command = _command(out, provider=provider)
+    raw = _read_handle(out, handle)
+    if raw is None:
+        ctx.exit(2)
+    ctx.exit(command.run(lambda: _tasks.cancel(command, raw, delete=delete)))

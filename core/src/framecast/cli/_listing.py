@@ -1,0 +1,156 @@
+"""``framecast providers`` and ``framecast cameras``.
+
+Listing providers reads entry-point metadata only: no provider module is imported unless
+``--check`` or a NAME asks for it, and a provider that fails to load is shown with its
+error instead of taking the command down.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._output import Output
+
+if TYPE_CHECKING:
+    from .._models import ModelInfo, ProviderInfo
+    from .._plugins import ProviderCheck, ProviderEntry
+
+__all__ = ["show_cameras", "show_providers"]
+
+_INSTALL_HINT = (
+    "no provider is installed: pip install ./core ./plugins/preview for the offline "
+    "preview provider, or pip install framecast-runway / framecast-kling"
+)
+
+
+def show_providers(out: Output, *, name: str | None, check: bool) -> int:
+    from .._errors import ConfigurationError
+    from .._plugins import check_provider, list_providers
+
+    if name is not None:
+        if ":" not in name and name not in {entry.name for entry in list_providers()}:
+            installed = [entry.name for entry in list_providers()]
+            shown = ", ".join(installed) if installed else "none"
+            return out.error(
+                ConfigurationError(
+                    f"unknown provider {name!r}; installed: {shown}",
+                    details={"provider": name, "installed": installed},
+                )
+            )
+        return _list_checks(out, [check_provider(name)], single=True)
+    entries = list_providers()
+    if not check:
+        return _list_entries(out, entries)
+    return _list_checks(out, [check_provider(entry.name) for entry in entries])
+
+
+def _list_entries(out: Output, entries: list[ProviderEntry]) -> int:
+    if out.json_mode:
+        out.emit([_entry_dict(entry) for entry in entries])
+        if not entries:
+            out.message(f"framecast: {_INSTALL_HINT}")
+        return 0
+    if not entries:
+        out.message(f"framecast: {_INSTALL_HINT}")
+        return 0
+    from rich.table import Table
+
+    table = Table("provider", "distribution", "version", "entry point", box=None)
+    for entry in entries:
+        table.add_row(entry.name, entry.distribution or "-", entry.version or "-", entry.value)
+    out.stdout.print(table)
+    return 0
+
+
+def _list_checks(out: Output, checks: list[ProviderCheck], *, single: bool = False) -> int:
+    if out.json_mode:
+        listed = [_check_dict(check) for check in checks]
+        out.emit(listed[0] if single else listed)
+        return 0
+    if not checks:
+        out.message(f"framecast: {_INSTALL_HINT}")
+        return 0
+    from rich.markup import escape
+    from rich.table import Table
+
+    for check in checks:
+        entry = check.entry
+        origin = f"{entry.distribution} {entry.version}" if entry.distribution else entry.value
+        if check.info is None:
+            out.stdout.print(
+                f"[bold]{escape(entry.name)}[/] ({escape(origin)}): "
+                f"[red]cannot load[/]: {escape(check.error or 'unknown error')}"
+            )
+            continue
+        info: ProviderInfo = check.info
+        out.stdout.print(f"[bold]{escape(entry.name)}[/] ({escape(origin)})")
+        table = Table("model", "kind", "modes", "ratios", "durations (s)", box=None)
+        for model in info.models:
+            table.add_row(*(escape(cell) for cell in _model_row(model)))
+        out.stdout.print(table)
+    return 0
+
+
+def _model_row(model: ModelInfo) -> tuple[str, str, str, str, str]:
+    name = model.name
+    if model.withdrawn:
+        name += f" (withdrawn; use {model.replacement})" if model.replacement else " (withdrawn)"
+    modes = ", ".join(sorted(mode.value for mode in model.modes))
+    ratios = ", ".join(model.ratios) if model.ratios else "follows the image"
+    if not model.durations:
+        durations = "-"
+    else:
+        durations = ", ".join(
+            f"{d}*" if d == model.default_duration else str(d) for d in model.durations
+        )
+    return name, model.kind, modes, ratios, durations
+
+
+def _entry_dict(entry: ProviderEntry) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "distribution": entry.distribution,
+        "version": entry.version,
+        "entry_point": entry.value,
+    }
+
+
+def _check_dict(check: ProviderCheck) -> dict[str, Any]:
+    result = _entry_dict(check.entry)
+    result["error"] = check.error
+    info: ProviderInfo | None = check.info
+    result["models"] = None if info is None else [_model_dict(model) for model in info.models]
+    return result
+
+
+def _model_dict(model: ModelInfo) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "kind": model.kind,
+        "modes": sorted(mode.value for mode in model.modes),
+        "ratios": list(model.ratios),
+        "default_ratio": model.default_ratio,
+        "durations": list(model.durations),
+        "default_duration": model.default_duration,
+        "withdrawn": model.withdrawn,
+        "replacement": model.replacement,
+    }
+
+
+def show_cameras(out: Output) -> int:
+    from .._camera import ALIASES, CAMERA_PHRASES
+
+    if out.json_mode:
+        out.emit(
+            [{"move": move.value, "phrase": phrase} for move, phrase in CAMERA_PHRASES.items()]
+        )
+        return 0
+    from rich.table import Table
+
+    table = Table("move", "prompt phrase", box=None)
+    for move, phrase in CAMERA_PHRASES.items():
+        table.add_row(move.value, phrase)
+    out.stdout.print(table)
+    aliases = ", ".join(f"{alias} = {target}" for alias, target in ALIASES.items())
+    out.message(f"aliases: {aliases}; one move per video (--camera MOVE)")
+    return 0
