@@ -14,7 +14,7 @@
     ├── ProviderError             an answer framecast cannot read                          (exit 7)
     ├── TaskNotFound              the provider no longer knows the task                    (exit 1)
     ├── GenerationFailed          the task ended FAILED                                    (exit 1)
-    └── FramecastCancelled        cancelled by the caller; `.handle` if a submit was sent  (exit 130)
+    └── FramecastCancelled        cancelled by the caller; `.handle` if a submit was sent (130)
 
 Every error about a task carries its ``TaskHandle`` as ``.handle``. No message, ``repr``
 or ``details`` ever holds a credential.
@@ -200,7 +200,7 @@ class GenerationFailed(FramecastError):
 
 
 class FramecastCancelled(FramecastError, asyncio.CancelledError):
-    """The caller cancelled. If a submit had been sent, ``handle`` is the task (it keeps running)."""
+    """The caller cancelled. If a submit was sent, ``handle`` is the task (it keeps running)."""
 
     exit_code = 130
 

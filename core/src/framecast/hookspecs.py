@@ -61,9 +61,7 @@ hookspec = pluggy.HookspecMarker("framecast")
 hookimpl = pluggy.HookimplMarker("framecast")
 
 #: Hooks only the provider may implement (a second implementation is refused at load).
-PROVIDER_ONLY_HOOKS = frozenset(
-    {"auth", "classify", "submit", "poll", "cancel", "find_submitted"}
-)
+PROVIDER_ONLY_HOOKS = frozenset({"auth", "classify", "submit", "poll", "cancel", "find_submitted"})
 #: Hooks that must be ``async def``.
 ASYNC_HOOKS = frozenset({"submit", "poll", "cancel", "find_submitted"})
 #: Observer hooks: every implementation is called.

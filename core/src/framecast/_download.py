@@ -1,0 +1,146 @@
+"""Downloading outputs: ``https://`` through the credential-free client, ``file://`` copied;
+written atomically and checked by magic bytes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._errors import ProviderError, ValidationError
+from ._images import sniff_media_type
+
+if TYPE_CHECKING:
+    from ._models import Output, TaskHandle
+    from ._runner import Runner
+
+_EXPIRED_STATUSES = (401, 403, 404, 410)
+
+
+async def download_output(
+    runner: Runner,
+    output: Output,
+    dest: Path,
+    handle: TaskHandle | None,
+    on_progress: Callable[[int, int | None], Any] | None,
+) -> Path:
+    url = output.url
+    if handle is not None and _expired(output, runner):
+        output = await runner._fresh_output(handle)
+        url = output.url
+    if url.startswith("file:"):
+        return _copy_file(url, dest, on_progress)
+    if not url.startswith("https://") and not url.startswith("http://"):
+        raise ValidationError(
+            f"cannot download {url.split('?')[0]!r}",
+            field="url",
+            value=url.split("?")[0],
+            allowed="https:// or file:// URLs",
+        )
+    try:
+        return await _fetch(runner, url, dest, on_progress)
+    except _Expired:
+        if handle is None:
+            raise ProviderError(
+                f"the output URL has expired or is refused ({url.split('?')[0]}); pass the "
+                "result or handle to download() so a fresh URL can be fetched"
+            ) from None
+        fresh = await runner._fresh_output(handle)
+        try:
+            return await _fetch(runner, fresh.url, dest, on_progress)
+        except _Expired:
+            raise ProviderError(
+                "the provider refused a freshly polled output URL", handle=handle
+            ) from None
+
+
+class _Expired(Exception):
+    pass
+
+
+def _expired(output: Output, runner: Runner) -> bool:
+    if not output.expires_at:
+        return False
+    import datetime as dt
+
+    try:
+        when = dt.datetime.fromisoformat(output.expires_at)
+    except ValueError:
+        return False
+    return when.timestamp() <= runner.clock.time()
+
+
+async def _fetch(
+    runner: Runner, url: str, dest: Path, on_progress: Callable[[int, int | None], Any] | None
+) -> Path:
+    import httpx
+
+    client = runner._downloads()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            async with client.stream("GET", url) as response:
+                if response.status_code in _EXPIRED_STATUSES:
+                    raise _Expired()
+                response.raise_for_status()
+                total = int(response.headers.get("content-length") or 0) or None
+                done = 0
+                head = b""
+                with os.fdopen(fd, "wb") as out:
+                    fd = -1
+                    async for chunk in response.aiter_bytes():
+                        if len(head) < 16:
+                            head += chunk[:16]
+                        out.write(chunk)
+                        done += len(chunk)
+                        if on_progress is not None:
+                            on_progress(done, total)
+        except httpx.HTTPError as exc:
+            raise ProviderError(
+                f"download of {url.split('?')[0]} failed: {type(exc).__name__}: {exc}"
+            ) from None
+        _check_media(head, url)
+        os.replace(tmp, dest)
+        return dest
+    finally:
+        if fd != -1:
+            os.close(fd)
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _copy_file(url: str, dest: Path, on_progress: Callable[[int, int | None], Any] | None) -> Path:
+    source = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+    if not source.is_file():
+        raise ProviderError(f"output file {source} does not exist (cache cleared?)")
+    with source.open("rb") as f:
+        _check_media(f.read(16), url)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp_name)
+        os.replace(tmp_name, dest)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    if on_progress is not None:
+        size = dest.stat().st_size
+        on_progress(size, size)
+    return dest
+
+
+def _check_media(head: bytes, url: str) -> None:
+    media_type = sniff_media_type(head)
+    if media_type is None:
+        raise ProviderError(
+            f"the download from {url.split('?')[0]} is not a video or image (first bytes "
+            f"{head[:8]!r}); nothing was written"
+        )

@@ -1,0 +1,193 @@
+"""HTTP plumbing: the FIFO gate, origin-restricted auth, and the client providers get.
+
+httpcore's pool rescans its whole queue on every request added or released, which makes
+thousands of queued requests quadratic (encode/httpcore#1035): requests therefore wait in
+a FIFO gate *before* reaching the pool, which never holds more than the gate's width.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextvars
+import logging
+import time
+from collections.abc import AsyncGenerator, Iterable
+from typing import Any
+
+import httpx
+
+__all__ = ["FifoGate", "GatedTransport", "OriginAuth", "ProviderClient", "SubmitTrack", "origin_of"]
+
+http_logger = logging.getLogger("framecast.http")
+
+
+class FifoGate:
+    """A semaphore that admits waiters strictly in arrival order. ``size <= 0``: no limit."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = size
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    @property
+    def in_use(self) -> int:
+        return self.size - self._free
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def acquire(self) -> None:
+        if self.size <= 0:
+            return
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(future)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._release_to_next()  # we were handed the slot as we were cancelled
+            else:
+                try:
+                    self._waiters.remove(future)
+                except ValueError:
+                    pass
+            raise
+
+    def release(self) -> None:
+        if self.size <= 0:
+            return
+        self._release_to_next()
+
+    def _release_to_next(self) -> None:
+        while self._waiters:
+            future = self._waiters.popleft()
+            if not future.done():
+                future.set_result(None)  # the slot passes straight to the next waiter
+                return
+        self._free += 1
+
+    async def __aenter__(self) -> FifoGate:
+        await self.acquire()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
+
+class SubmitTrack:
+    """Whether the create request of a submit has left this process (per attempt).
+
+    The outcome table needs to know it: a failure before the create request was sent (an
+    upload, a connection never made) cannot have created a task.
+    """
+
+    __slots__ = ("method", "path", "sent")
+
+    def __init__(self, method: str, path: str) -> None:
+        self.method = method.upper()
+        self.path = path
+        self.sent = False
+
+    def matches(self, request: httpx.Request) -> bool:
+        return request.method == self.method and request.url.path.endswith(self.path)
+
+
+current_submit: contextvars.ContextVar[SubmitTrack | None] = contextvars.ContextVar(
+    "framecast_submit", default=None
+)
+
+
+class GatedTransport(httpx.AsyncBaseTransport):
+    """Waits in the FIFO gate, sends, and reads the body before giving the slot back."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, gate: FifoGate) -> None:
+        self._inner = inner
+        self._gate = gate
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        track = current_submit.get()
+        is_create = track is not None and track.matches(request)
+        debug = http_logger.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug else 0.0
+        await self._gate.acquire()
+        try:
+            if is_create:
+                track.sent = True  # type: ignore[union-attr]
+            try:
+                response = await self._inner.handle_async_request(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if is_create:
+                    track.sent = False  # type: ignore[union-attr]  # never reached the server
+                raise
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        finally:
+            self._gate.release()
+        if debug:
+            http_logger.debug(
+                "%s %s -> %d (%.0f ms)",
+                request.method,
+                request.url.path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def origin_of(url: httpx.URL | str) -> tuple[str, str, int | None]:
+    u = httpx.URL(url) if isinstance(url, str) else url
+    port = u.port or (443 if u.scheme == "https" else 80 if u.scheme == "http" else None)
+    return (u.scheme, u.host, port)
+
+
+class OriginAuth(httpx.Auth):
+    """Applies the provider's auth only to its own origins; any other host gets none."""
+
+    def __init__(self, inner: httpx.Auth, origins: Iterable[tuple[str, str, int | None]]) -> None:
+        self._inner = inner
+        self._origins = frozenset(origins)
+        self.requires_request_body = getattr(inner, "requires_request_body", False)
+        self.requires_response_body = getattr(inner, "requires_response_body", False)
+
+    def __repr__(self) -> str:
+        return f"OriginAuth({type(self._inner).__name__}, {len(self._origins)} origins)"
+
+    def trusts(self, url: httpx.URL) -> bool:
+        return origin_of(url) in self._origins
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if not self.trusts(request.url):
+            yield request
+            return
+        flow = self._inner.async_auth_flow(request)
+        next_request = await flow.__anext__()
+        while True:
+            response = yield next_request
+            try:
+                next_request = await flow.asend(response)
+            except StopAsyncIteration:
+                break
+
+
+class ProviderClient(httpx.AsyncClient):
+    """The ``http`` a provider's I/O hooks get: a non-2xx answer raises ``HTTPStatusError``
+    (after the auth flow has had its say, so a re-signing auth still sees a 401)."""
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        response = await super().send(request, **kwargs)
+        if response.is_error:
+            await response.aread()
+            response.raise_for_status()
+        return response

@@ -1,0 +1,224 @@
+"""Finding and loading providers: entry points in group ``framecast`` (DESIGN §2).
+
+Listing reads metadata only and imports nothing; loading imports one provider and checks it
+against the contract, wording every error with the entry point and distribution.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+from collections.abc import Iterable, Mapping
+from importlib import metadata
+from typing import Any
+
+import attrs
+
+from ._errors import ConfigurationError
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PluginLoadError",
+    "ProviderCheck",
+    "ProviderEntry",
+    "check_provider",
+    "find_entry",
+    "list_providers",
+    "load_provider_class",
+    "make_plugin_manager",
+]
+
+ENTRY_POINT_GROUP = "framecast"
+
+
+class PluginLoadError(ConfigurationError):
+    """A provider or host plugin could not be loaded, or breaks the contract."""
+
+
+@attrs.frozen
+class ProviderEntry:
+    name: str
+    value: str  # "module:attribute"
+    distribution: str | None = None
+    version: str | None = None
+
+    def describe(self) -> str:
+        dist = f"{self.distribution} {self.version}" if self.distribution else "no distribution"
+        return f"entry point {self.name!r} ({self.value}) from {dist}"
+
+
+@attrs.frozen
+class ProviderCheck:
+    entry: ProviderEntry
+    info: Any = None  # ProviderInfo
+    error: str | None = None
+
+
+def _allowed(env: Mapping[str, str] | None) -> set[str] | None:
+    raw = (env if env is not None else os.environ).get("FRAMECAST_PLUGINS", "")
+    names = {n.strip() for n in raw.split(",") if n.strip()}
+    return names or None
+
+
+def list_providers(env: Mapping[str, str] | None = None) -> list[ProviderEntry]:
+    """Installed providers from entry-point metadata only (nothing is imported).
+
+    ``FRAMECAST_PLUGINS=a,b`` limits the list to those names.
+    """
+    allowed = _allowed(env)
+    entries: dict[str, ProviderEntry] = {}
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if allowed is not None and ep.name not in allowed:
+            continue
+        dist = getattr(ep, "dist", None)
+        entries.setdefault(
+            ep.name,
+            ProviderEntry(
+                name=ep.name,
+                value=ep.value,
+                distribution=dist.metadata["Name"] if dist is not None else None,
+                version=dist.version if dist is not None else None,
+            ),
+        )
+    return sorted(entries.values(), key=lambda e: e.name)
+
+
+def find_entry(name: str, env: Mapping[str, str] | None = None) -> ProviderEntry:
+    """The entry for ``name`` (an entry-point name or ``module:attribute``)."""
+    if ":" in name:
+        return ProviderEntry(name=name.split(":", 1)[1], value=name)
+    for entry in list_providers(env):
+        if entry.name == name:
+            return entry
+    installed = [e.name for e in list_providers(env)]
+    hint = (
+        f"installed: {', '.join(installed)}"
+        if installed
+        else "no provider is installed (pip install ./plugins/preview for the offline one)"
+    )
+    limited = " (limited by FRAMECAST_PLUGINS)" if _allowed(env) else ""
+    raise ConfigurationError(
+        f"unknown provider {name!r}; {hint}{limited}",
+        details={"provider": name, "installed": installed},
+    )
+
+
+def load_provider_class(name: str, env: Mapping[str, str] | None = None) -> type:
+    """Import the provider class named by an entry point or ``module:attribute``."""
+    entry = find_entry(name, env)
+    module_name, _, attribute = entry.value.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name.strip())
+        for part in attribute.strip().split("."):
+            if part:
+                obj = getattr(obj, part)
+    except Exception as exc:
+        raise PluginLoadError(
+            f"cannot load {entry.describe()}: {type(exc).__name__}: {exc}",
+            details={"entry_point": entry.name, "distribution": entry.distribution},
+        ) from exc
+    if not inspect.isclass(obj):
+        raise PluginLoadError(
+            f"{entry.describe()} names {type(obj).__name__}, not a provider class",
+            details={"entry_point": entry.name, "distribution": entry.distribution},
+        )
+    obj.__framecast_entry__ = entry
+    return obj  # type: ignore[no-any-return]
+
+
+def make_plugin_manager(
+    provider: object, entry: ProviderEntry, plugins: Iterable[object] = ()
+) -> Any:
+    """A pluggy manager with the provider and host plugins registered, checked at load:
+    unknown hooks, sync async-hooks, and provider-only hooks in a host plugin are refused."""
+    import pluggy
+
+    from . import hookspecs
+
+    pm = pluggy.PluginManager("framecast")
+    pm.add_hookspecs(hookspecs)
+    _register(pm, provider, entry.describe())
+    _check_async_hooks(provider, entry.describe())
+    for plugin in plugins:
+        where = f"host plugin {_plugin_name(plugin)}"
+        taken = sorted(name for name in hookspecs.PROVIDER_ONLY_HOOKS if _implements(plugin, name))
+        if taken:
+            raise PluginLoadError(
+                f"{where} implements {', '.join(taken)}, which only the provider "
+                f"({entry.describe()}) may implement",
+                details={"entry_point": entry.name, "hooks": taken},
+            )
+        _register(pm, plugin, where)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginLoadError(
+            f"{_describe_owner(exc.plugin, provider, entry)}: {exc}",
+            details={"entry_point": entry.name, "distribution": entry.distribution},
+        ) from exc
+    return pm
+
+
+def _register(pm: Any, plugin: object, where: str) -> None:
+    import pluggy
+
+    try:
+        pm.register(plugin)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        raise PluginLoadError(f"{where}: {exc}") from exc
+
+
+def _implements(plugin: object, name: str) -> bool:
+    method = getattr(plugin, name, None)
+    if method is None:
+        return False
+    opts = getattr(method, "framecast_impl", None)
+    return opts is not None
+
+
+def _check_async_hooks(provider: object, where: str) -> None:
+    from .hookspecs import ASYNC_HOOKS
+
+    for name in sorted(ASYNC_HOOKS):
+        method = getattr(provider, name, None)
+        if method is None or not _implements(provider, name):
+            continue
+        if not inspect.iscoroutinefunction(method):
+            raise PluginLoadError(
+                f"{where}: hook {name!r} must be 'async def' (it is a plain function)",
+                details={"hook": name},
+            )
+
+
+def _plugin_name(plugin: object) -> str:
+    return getattr(plugin, "__name__", None) or type(plugin).__name__
+
+
+def _describe_owner(plugin: object, provider: object, entry: ProviderEntry) -> str:
+    if plugin is provider:
+        return entry.describe()
+    return f"host plugin {_plugin_name(plugin)}"
+
+
+def check_provider(name: str, env: Mapping[str, str] | None = None) -> ProviderCheck:
+    """Import and instantiate one provider without credentials; report its info or error."""
+    from ._models import ProviderSettings
+
+    try:
+        entry = find_entry(name, env)
+    except ConfigurationError as exc:
+        return ProviderCheck(entry=ProviderEntry(name=name, value="?"), error=exc.message)
+    try:
+        cls = load_provider_class(name, env)
+        provider = cls(ProviderSettings(name=entry.name, env={}))
+        pm = make_plugin_manager(provider, entry)
+        info = pm.hook.provider_info()
+        if info is None:
+            raise PluginLoadError(f"{entry.describe()}: provider_info() returned nothing")
+    except Exception as exc:  # noqa: BLE001 - a broken provider is reported, not fatal
+        message = (
+            exc.message if isinstance(exc, ConfigurationError) else f"{type(exc).__name__}: {exc}"
+        )
+        return ProviderCheck(entry=entry, error=message)
+    return ProviderCheck(entry=entry, info=info)

@@ -1,0 +1,1269 @@
+"""The runner (DESIGN §4): validation, submit with the outcome table, polling, download.
+
+    async with Runner("runway") as runner:
+        handle = await runner.submit(GenerationRequest(prompt="...", image="cat.png"))
+        result = await runner.wait(handle)        # or: await runner.generate(request)
+        await runner.download(result, "cat.mp4")
+
+``SyncRunner`` offers the same methods for scripts and notebooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import inspect
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from ._camera import compose_prompt
+from ._clock import Clock, SystemClock
+from ._config import Config, load_config, resolve_provider_name
+from ._errors import (
+    AccountError,
+    AuthenticationError,
+    ConfigurationError,
+    FramecastCancelled,
+    FramecastError,
+    GenerationFailed,
+    NotSupported,
+    OutcomeUnknown,
+    ProviderError,
+    ProviderValidationError,
+    RateLimited,
+    TaskNotFound,
+    TaskTimeout,
+    ValidationError,
+)
+from ._models import (
+    CameraPlan,
+    Classification,
+    CostEstimate,
+    GenerationRequest,
+    GenerationResult,
+    ImageRef,
+    ModelInfo,
+    Outcome,
+    Output,
+    PreparedRequest,
+    ProviderInfo,
+    ProviderSettings,
+    RatioPlan,
+    TaskHandle,
+    TaskState,
+    TaskStatus,
+)
+from ._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._http import FifoGate, ProviderClient, SubmitTrack
+
+__all__ = ["Runner", "SyncRunner", "generate"]
+
+logger = logging.getLogger("framecast")
+
+T = TypeVar("T")
+ProgressCallback = Callable[[TaskHandle, TaskState], Any]
+THROTTLED_BACKOFF_CAP = 60.0
+
+
+@attrs.frozen
+class _Prepared:
+    request: GenerationRequest  # images as ImageRef, idempotency key set
+    model: ModelInfo
+    ratio_plan: RatioPlan
+    camera_plan: CameraPlan
+    prepared: PreparedRequest
+    estimate: CostEstimate | None
+    notes: tuple[str, ...]
+    needs_fetch: bool = False  # an image URL must be downloaded and fitted at submit
+
+
+class _Transient(Exception):
+    def __init__(self, classification: Classification, cause: BaseException) -> None:
+        super().__init__(classification.message or type(cause).__name__)
+        self.classification = classification
+        self.cause = cause
+
+
+class Runner:
+    """Runs requests through one provider.
+
+    ``provider``: an entry-point name, ``"module:attribute"``, a provider class or instance
+    (``None``: ``FRAMECAST_PROVIDER``, the config file, else ``preview``). ``settings``
+    overrides the ``ProviderSettings`` built from the environment and config file.
+    ``plugins``: host plugins (observers, house styles). ``transport``: an
+    ``httpx.AsyncBaseTransport`` for every request (tests pass a protocol fake).
+    ``clock``: time source (``framecast.testing.VirtualClock`` in tests). ``poll_interval``:
+    seconds between polls (clamped to the provider's floor on its official hosts).
+    ``timeout``: default seconds ``wait``/``generate`` wait for a task. ``max_in_flight_requests``:
+    FIFO gate width. ``max_running_tasks``: tasks waited on at once (``None``: the provider's
+    suggestion, ``0``: no cap). ``max_cost``: refuse requests estimated above it (USD) or
+    with an unknown price. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
+    on providers without dedupe (may pay twice).
+    """
+
+    def __init__(
+        self,
+        provider: str | type | object | None = None,
+        *,
+        settings: ProviderSettings | None = None,
+        plugins: Iterable[object] = (),
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        poll_interval: float | None = None,
+        timeout: float | None = 600,
+        max_in_flight_requests: int = 100,
+        max_running_tasks: int | None = None,
+        max_cost: float | None = None,
+        retry_ambiguous_submit: bool = False,
+        retry_policy: RetryPolicy | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 60.0,
+        env: Mapping[str, str] | None = None,
+        config: Config | None = None,
+    ) -> None:
+        from ._plugins import ProviderEntry, find_entry, load_provider_class, make_plugin_manager
+
+        self._env: Mapping[str, str] = dict(os.environ if env is None else env)
+        self._config = config if config is not None else load_config()
+        if isinstance(provider, str) or provider is None:
+            name = resolve_provider_name(provider, self._env, self._config)
+            entry = find_entry(name, self._env)
+            cls: Any = load_provider_class(name, self._env)
+            instance = None
+        elif inspect.isclass(provider):
+            cls, instance = provider, None
+            entry = getattr(cls, "__framecast_entry__", None) or ProviderEntry(
+                name=getattr(cls, "name", cls.__name__.lower()),
+                value=f"{cls.__module__}:{cls.__qualname__}",
+            )
+        else:
+            cls, instance = type(provider), provider
+            entry = ProviderEntry(
+                name=getattr(provider, "name", cls.__name__.lower()),
+                value=f"{cls.__module__}:{cls.__qualname__}",
+            )
+        table = self._config.table(entry.name)
+        if settings is None:
+            settings = ProviderSettings(
+                name=entry.name,
+                base_url=table.get("base_url"),
+                env=self._env,
+                options=dict(table.get("options", {})),
+                max_running_tasks=table.get("max_running_tasks"),
+                config=dict(table),
+            )
+        self.settings = settings
+        if instance is None:
+            try:
+                instance = cls(settings)
+            except FramecastError:
+                raise
+            except Exception as exc:
+                from ._plugins import PluginLoadError
+
+                raise PluginLoadError(
+                    f"cannot instantiate {entry.describe()}: {type(exc).__name__}: {exc}"
+                ) from exc
+        self.provider = instance
+        self._pm = make_plugin_manager(instance, entry, plugins)
+        self._hook = self._pm.hook
+        info = self._hook.provider_info()
+        if not isinstance(info, ProviderInfo):
+            from ._plugins import PluginLoadError
+
+            raise PluginLoadError(f"{entry.describe()}: provider_info() must return ProviderInfo")
+        self.info: ProviderInfo = info
+        self.provider_name = info.name or entry.name
+        self.base_url = self._resolve_base_url(settings)
+        self.clock: Clock = clock or SystemClock()
+        self.timeout = timeout if timeout is not None else self._config.timeout
+        self.max_cost = max_cost
+        self.retry_ambiguous_submit = retry_ambiguous_submit
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.poll_interval = self._resolve_poll_interval(poll_interval)
+        self.max_in_flight_requests = max_in_flight_requests
+        if max_running_tasks is None:
+            max_running_tasks = settings.max_running_tasks
+        if max_running_tasks is None:
+            max_running_tasks = info.suggested_max_running_tasks or 0
+        self.max_running_tasks = max_running_tasks
+        self._transport = transport
+        self._timeouts = (connect_timeout, read_timeout)
+        self._client: ProviderClient | None = None
+        self._download_client: httpx.AsyncClient | None = None
+        self._gate: FifoGate | None = None
+        self._slots: FifoGate | None = None
+        self._cancelled: set[str] = set()
+        self._default_model = (
+            self._config.model
+            if self._config.provider
+            in (
+                None,
+                self.provider_name,
+            )
+            else None
+        )
+        self._default_model = table.get("model", self._default_model)
+
+    # ------------------------------------------------------------------ setup
+
+    def _resolve_base_url(self, settings: ProviderSettings) -> str:
+        url = settings.base_url or settings.get(*self.info.base_url_variables)
+        url = url or self.info.default_base_url
+        return url.rstrip("/")
+
+    def _resolve_poll_interval(self, explicit: float | None) -> float:
+        floor = self.info.poll_floor
+        wanted = explicit
+        if wanted is None and self._env.get("FRAMECAST_POLL_INTERVAL"):
+            try:
+                wanted = float(self._env["FRAMECAST_POLL_INTERVAL"])
+            except ValueError:
+                raise ConfigurationError(
+                    "FRAMECAST_POLL_INTERVAL must be a number of seconds, got "
+                    f"{self._env['FRAMECAST_POLL_INTERVAL']!r}"
+                ) from None
+        if wanted is None:
+            return floor
+        if self._is_official(self.base_url):
+            return max(wanted, floor)  # the floor is the provider's rule on its own hosts
+        return max(0.0, wanted)
+
+    def _is_official(self, url: str) -> bool:
+        import urllib.parse
+
+        host = urllib.parse.urlsplit(url).hostname or ""
+        return host in self.info.official_hosts
+
+    def _trusted_origins(self) -> set[tuple[str, str, int | None]]:
+        from ._http import origin_of
+
+        origins = {origin_of(f"https://{host}") for host in self.info.official_hosts}
+        if self.base_url.startswith(("http://", "https://")):
+            origins.add(origin_of(self.base_url))
+        return origins
+
+    def _ensure_gates(self) -> None:
+        if self._gate is None:
+            from ._http import FifoGate
+
+            self._gate = FifoGate(self.max_in_flight_requests)
+            self._slots = FifoGate(self.max_running_tasks)
+
+    def _http(self) -> ProviderClient:
+        if self._client is None:
+            import httpx
+
+            from ._http import GatedTransport, OriginAuth, ProviderClient
+
+            self._ensure_gates()
+            assert self._gate is not None
+            limit = self.max_in_flight_requests if self.max_in_flight_requests > 0 else None
+            inner = self._transport or httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+            )
+            auth = self._hook.auth()
+            wrapped = OriginAuth(auth, self._trusted_origins()) if auth is not None else None
+            connect, read = self._timeouts
+            base = self.base_url if self.base_url.startswith(("http://", "https://")) else ""
+            self._client = ProviderClient(
+                base_url=base,
+                transport=GatedTransport(inner, self._gate),
+                auth=wrapped,
+                timeout=httpx.Timeout(read, connect=connect),
+                follow_redirects=False,
+            )
+        return self._client
+
+    def _downloads(self) -> httpx.AsyncClient:
+        """A client with no credentials at all, for image fetches and output downloads."""
+        if self._download_client is None:
+            import httpx
+
+            connect, read = self._timeouts
+            self._download_client = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=httpx.Timeout(read, connect=connect),
+                follow_redirects=True,
+            )
+        return self._download_client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._download_client is not None:
+            await self._download_client.aclose()
+            self._download_client = None
+
+    async def __aenter__(self) -> Runner:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"Runner(provider={self.provider_name!r}, base_url={self.base_url!r})"
+
+    # ------------------------------------------------------------------ preparation
+
+    def resolve_model(self, request: GenerationRequest) -> ModelInfo:
+        from ._validation import resolve_model
+
+        if request.model is None and self._default_model:
+            request = request.evolve(model=self._default_model)
+        return resolve_model(request, self.info)
+
+    def prepare(self, request: GenerationRequest) -> PreparedRequest:
+        """Validate and build the wire request without sending anything (the dry run)."""
+        return self._prepare(request).prepared
+
+    def estimate(self, request: GenerationRequest) -> CostEstimate | None:
+        """What the request should cost (``None``: the provider does not know the price)."""
+        return self._prepare(request).estimate
+
+    def _prepare(self, request: GenerationRequest, fetched: ImageRef | None = None) -> _Prepared:
+        from ._images import fit_image, load_image, validate_image
+        from ._validation import validate_prompt, validate_request
+
+        if not isinstance(request, GenerationRequest):
+            raise ValidationError(
+                f"expected a GenerationRequest, got {type(request).__name__}",
+                field="request",
+                value=type(request).__name__,
+                allowed="GenerationRequest",
+            )
+        if request.model is None and self._default_model:
+            request = request.evolve(model=self._default_model)
+        if self.settings.options:
+            request = request.evolve(options={**self.settings.options, **request.options})
+        model = self.resolve_model(request)
+        if request.model is None:
+            request = request.evolve(model=model.name)
+        validate_request(request, model, self.info)
+        constraints = model.image
+        changes: dict[str, Any] = {}
+        if request.image is not None:
+            ref = fetched or load_image(request.image, "image")
+            changes["image"] = validate_image(ref, constraints, "image")
+        if request.end_image is not None:
+            changes["end_image"] = validate_image(
+                load_image(request.end_image, "end_image"), constraints, "end_image"
+            )
+        if request.images:
+            changes["images"] = tuple(
+                validate_image(load_image(img, f"images[{i}]"), constraints, f"images[{i}]")
+                for i, img in enumerate(request.images)
+            )
+        changes["idempotency_key"] = request.idempotency_key or uuid.uuid4().hex
+        request = request.evolve(**changes)
+        notes: list[str] = []
+        ratio_plan = self._hook.map_ratio(request=request, model=model)
+        if ratio_plan is None:
+            ratio_plan = RatioPlan(wire_value=request.ratio or model.default_ratio)
+        if ratio_plan.note:
+            notes.append(ratio_plan.note)
+        needs_fetch = False
+        if ratio_plan.fit != "none" and isinstance(request.image, ImageRef):
+            if request.image.url is not None:
+                needs_fetch = True
+                notes.append(
+                    f"the image URL will be downloaded and {ratio_plan.fit}ped to "
+                    f"{ratio_plan.fit_aspect} before sending"
+                )
+            else:
+                fitted = fit_image(request.image, ratio_plan.fit_aspect or "", ratio_plan.fit)
+                request = request.evolve(image=validate_image(fitted, constraints, "image"))
+                notes.append(f"image {ratio_plan.fit}ped to {ratio_plan.fit_aspect}")
+        camera_plan = self._hook.translate_camera(request=request, model=model)
+        if camera_plan is None:
+            camera_plan = self._default_camera_plan(request)
+        notes.extend(camera_plan.notes)
+        validate_prompt(camera_plan.prompt, model)
+        prepared = self._hook.prepare(
+            request=request, model=model, ratio_plan=ratio_plan, camera_plan=camera_plan
+        )
+        if not isinstance(prepared, PreparedRequest):
+            raise ProviderError(f"{self.provider_name}: prepare() returned no PreparedRequest")
+        if not prepared.model:
+            prepared = attrs.evolve(prepared, model=model.name)
+        notes.extend(n for n in prepared.notes if n not in notes)
+        estimate = self._hook.estimate(request=request, model=model)
+        return _Prepared(
+            request=request,
+            model=model,
+            ratio_plan=ratio_plan,
+            camera_plan=camera_plan,
+            prepared=prepared,
+            estimate=estimate,
+            notes=tuple(notes),
+            needs_fetch=needs_fetch,
+        )
+
+    def _default_camera_plan(self, request: GenerationRequest) -> CameraPlan:
+        try:
+            prompt = compose_prompt(
+                request.prompt, request.camera, preserve_identity=request.preserve_identity
+            )
+        except ValueError as exc:
+            raise ValidationError(
+                str(exc), field="prompt", value=request.prompt, allowed="one camera instruction"
+            ) from None
+        return CameraPlan(prompt=prompt, method="prompt" if request.camera else "none")
+
+    async def _prepare_for_submit(self, request: GenerationRequest) -> _Prepared:
+        p = self._prepare(request)
+        if p.needs_fetch:
+            assert isinstance(p.request.image, ImageRef) and p.request.image.url
+            fetched = await self._fetch_image(p.request.image.url)
+            p = self._prepare(p.request.evolve(image=request.image), fetched=fetched)
+        self._check_budget(p)
+        return p
+
+    async def _fetch_image(self, url: str) -> ImageRef:
+        import httpx
+
+        from ._images import load_image
+
+        try:
+            response = await self._downloads().get(url)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ValidationError(
+                f"image: cannot download {url.split('?')[0]} to fit it: {exc}",
+                field="image",
+                value=url.split("?")[0],
+                allowed="a reachable https image URL",
+            ) from None
+        ref = load_image(response.content, "image")
+        return attrs.evolve(ref, source="url", name=url.split("?")[0].rsplit("/", 1)[-1])
+
+    def _check_budget(self, p: _Prepared) -> None:
+        if self.max_cost is None:
+            return
+        if p.estimate is None:
+            raise ValidationError(
+                f"max_cost is set to ${self.max_cost:.2f} but the price of {p.model.name!r} is "
+                "unknown; refusing to submit",
+                field="max_cost",
+                value=self.max_cost,
+                allowed="a model with a known price, or no max_cost",
+            )
+        if p.estimate.amount > self.max_cost:
+            raise ValidationError(
+                f"estimated cost ${p.estimate.amount:.2f} ({p.estimate.formula}) exceeds "
+                f"max_cost ${self.max_cost:.2f}",
+                field="max_cost",
+                value=self.max_cost,
+                allowed=f">= {p.estimate.amount:.2f}",
+                details={"estimate": p.estimate.to_dict()},
+            )
+
+    # ------------------------------------------------------------------ submit
+
+    async def submit(self, request: GenerationRequest) -> TaskHandle:
+        """Validate, then create the task (with the retry table). Returns its handle.
+
+        Waits for a running-task slot if the cap is reached, but keeps none. A cancellation
+        after the create request was sent lets it finish: ``FramecastCancelled.handle``.
+        """
+        self._ensure_gates()
+        assert self._slots is not None
+        try:
+            p = await self._prepare_for_submit(request)
+        except FramecastError as exc:
+            await self._notify("on_failed", handle=None, error=exc)
+            raise
+        async with self._slots:
+            handle = await self._submit_prepared(p)
+        return handle
+
+    async def _submit_prepared(self, p: _Prepared) -> TaskHandle:
+        from ._http import SubmitTrack
+
+        track = SubmitTrack(p.prepared.method, p.prepared.path)
+        state = {"cancel": False}
+        task = asyncio.ensure_future(self._submit_with_retries(p, track, state))
+        try:
+            handle = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done() and not task.cancelled() and task.exception() is None:
+                handle = task.result()
+            elif track.sent or getattr(task, "_framecast_ambiguous", False):
+                state["cancel"] = True
+                handle = await self._finish_shielded(task)
+            else:
+                task.cancel()
+                raise FramecastCancelled("cancelled before the submit was sent") from None
+            if handle is not None:
+                await asyncio.shield(self._notify("on_submitted", handle=handle, request=p.request))
+            raise FramecastCancelled(
+                "cancelled after the submit was sent: the task keeps running"
+                + (f" (task {handle.task_id})" if handle else " (its outcome is unknown)"),
+                handle=handle,
+            ) from None
+        except FramecastError as exc:
+            await self._notify("on_failed", handle=exc.handle, error=exc)
+            raise
+        await self._notify("on_submitted", handle=handle, request=p.request)
+        return handle
+
+    async def _finish_shielded(self, task: asyncio.Future[TaskHandle]) -> TaskHandle | None:
+        while True:
+            try:
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if task.done():
+                    break
+                continue  # cancelled again: the submit is still finishing
+            except FramecastError:
+                return None
+        if task.cancelled() or task.exception() is not None:
+            return None
+        return task.result()
+
+    async def _submit_with_retries(
+        self, p: _Prepared, track: SubmitTrack, state: dict[str, bool]
+    ) -> TaskHandle:
+        from ._http import current_submit
+
+        policy = self.retry_policy
+        key = p.request.idempotency_key or ""
+        window_start = self._now_iso()
+        ambiguous = False
+        attempt = 0
+        last: Classification | None = None
+        while True:
+            attempt += 1
+            if state["cancel"] and not ambiguous:
+                raise asyncio.CancelledError()
+            track.sent = False
+            token = current_submit.set(track)
+            try:
+                handle = await self._hook.submit(prepared=p.prepared, http=self._http())
+                return self._complete_handle(handle, p)
+            except FramecastError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every failure is classified below
+                classification = self._classify(exc, "submit", track)
+                last = classification
+                logger.debug(
+                    "submit attempt %d of %s: %s (%s)",
+                    attempt,
+                    p.model.name,
+                    classification.outcome.value,
+                    classification.message,
+                )
+            finally:
+                current_submit.reset(token)
+            outcome = classification.outcome
+            if outcome in (Outcome.RETRY, Outcome.RATE_LIMITED):
+                if attempt >= policy.max_attempts or state["cancel"]:
+                    if ambiguous:
+                        raise self._outcome_unknown(p, window_start, last)
+                    if outcome is Outcome.RATE_LIMITED:
+                        raise RateLimited(
+                            f"{self.provider_name} rate-limited the submit "
+                            f"{attempt} times ({classification.message}); no task was created, "
+                            "it is safe to try again later",
+                            details={"code": classification.code, "attempts": attempt},
+                        )
+                    raise ProviderError(
+                        f"{self.provider_name} could not be reached after {attempt} attempts "
+                        f"({classification.message}); no task was created, safe to try later",
+                        details={"attempts": attempt},
+                    )
+                await self.clock.sleep(policy.delay(attempt, classification.retry_after))
+                continue
+            if outcome in (Outcome.AMBIGUOUS, Outcome.TRANSIENT, Outcome.UNREADABLE):
+                ambiguous = True
+                task = asyncio.current_task()
+                if task is not None:
+                    task._framecast_ambiguous = True  # type: ignore[attr-defined]
+                if self.info.supports_dedupe:
+                    found = await self._dedupe(p, key, policy.dedupe_lookups)
+                    if found is not None:
+                        return self._complete_handle(found, p)
+                    if attempt >= policy.max_attempts:
+                        raise self._outcome_unknown(p, window_start, last)
+                    continue  # resubmit with the same key
+                if self.retry_ambiguous_submit and attempt < policy.max_attempts:
+                    await self.clock.sleep(policy.delay(attempt, classification.retry_after))
+                    continue
+                raise self._outcome_unknown(p, window_start, last)
+            if ambiguous and self.info.supports_dedupe:
+                # A refusal of a resubmit may mean the first one did create the task.
+                found = await self._dedupe(p, key, 1)
+                if found is not None:
+                    return self._complete_handle(found, p)
+                if outcome is Outcome.INVALID:
+                    raise self._outcome_unknown(p, window_start, last)
+            raise self._error_for(classification, None, phase="submit")
+
+    async def _dedupe(self, p: _Prepared, key: str, lookups: int) -> TaskHandle | None:
+        for i in range(lookups):
+            if i:
+                await self.clock.sleep(self.retry_policy.dedupe_spacing)
+            try:
+                found = await self._hook.find_submitted(
+                    prepared=p.prepared, idempotency_key=key, http=self._http()
+                )
+            except FramecastError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                classification = self._classify(exc, "find", None)
+                if classification.outcome in (Outcome.AUTHENTICATION, Outcome.ACCOUNT):
+                    raise self._error_for(classification, None, phase="find") from None
+                logger.debug("find_submitted failed: %s", classification.message)
+                continue
+            if found is not None:
+                logger.info("found the task of an ambiguous submit by its key: %s", found.task_id)
+                return found
+        return None
+
+    def _complete_handle(self, handle: TaskHandle, p: _Prepared) -> TaskHandle:
+        if not isinstance(handle, TaskHandle):
+            raise ProviderError(f"{self.provider_name}: submit() returned no TaskHandle")
+        return attrs.evolve(
+            handle,
+            provider=handle.provider or self.provider_name,
+            base_url=handle.base_url or self.base_url,
+            model=handle.model or p.model.name,
+            idempotency_key=handle.idempotency_key or p.request.idempotency_key,
+            submitted_at=handle.submitted_at or self._now_iso(),
+            fingerprint=handle.fingerprint or p.prepared.fingerprint(),
+            provider_data={**p.prepared.provider_data, **handle.provider_data},
+        )
+
+    def _outcome_unknown(
+        self, p: _Prepared, window_start: str, last: Classification | None
+    ) -> OutcomeUnknown:
+        reason = f" ({last.message})" if last and last.message else ""
+        return OutcomeUnknown(
+            f"{self.provider_name} may or may not have created the task: the submit's answer "
+            f"was lost{reason}. Check the provider's dashboard for a {p.model.name} task created "
+            f"between {window_start} and {self._now_iso()} before retrying; "
+            "retrying blindly may pay twice",
+            details={
+                "fingerprint": p.prepared.fingerprint(),
+                "window_start": window_start,
+                "window_end": self._now_iso(),
+                "model": p.model.name,
+                "idempotency_key": p.request.idempotency_key,
+                "estimate": p.estimate.to_dict() if p.estimate else None,
+                "provider": self.provider_name,
+            },
+        )
+
+    # ------------------------------------------------------------------ classification
+
+    def _classify(
+        self, exc: BaseException, phase: str, track: SubmitTrack | None
+    ) -> Classification:
+        import httpx
+
+        from ._retry import default_classification
+
+        if isinstance(exc, httpx.HTTPStatusError):
+            response = exc.response
+            if phase == "submit" and track is not None and not track.matches(response.request):
+                # An upload or another preparatory call failed: no task can exist yet.
+                c = self._hook.classify(response=response, phase=phase) or default_classification(
+                    response, phase
+                )
+                if c.outcome in (Outcome.AMBIGUOUS, Outcome.TRANSIENT, Outcome.UNREADABLE):
+                    return attrs.evolve(c, outcome=Outcome.RETRY)
+                return c
+            c = self._hook.classify(response=response, phase=phase)
+            return c if c is not None else default_classification(response, phase)
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            outcome = Outcome.RETRY if phase == "submit" else Outcome.TRANSIENT
+            return Classification(outcome=outcome, message=f"connection failed: {_exc_text(exc)}")
+        sent = track is None or track.sent
+        message = f"{type(exc).__name__}: {_exc_text(exc)}"
+        if phase == "submit":
+            if not sent:
+                if isinstance(exc, httpx.HTTPError):
+                    return Classification(outcome=Outcome.RETRY, message=message)
+                raise ProviderError(
+                    f"{self.provider_name} failed before sending the submit: {message}"
+                ) from exc
+            if isinstance(exc, httpx.HTTPError):
+                message = f"no answer after the request was sent ({message})"
+            else:
+                message = f"unreadable answer ({message})"
+            return Classification(outcome=Outcome.AMBIGUOUS, message=message)
+        return Classification(outcome=Outcome.TRANSIENT, message=message)
+
+    def _error_for(
+        self, c: Classification, handle: TaskHandle | None, *, phase: str
+    ) -> FramecastError:
+        code = f" [{c.code}]" if c.code else ""
+        text = f"{c.message or 'no message'}{code}"
+        details = {"code": c.code, "phase": phase}
+        name = self.provider_name
+        if c.outcome is Outcome.AUTHENTICATION:
+            variables = " and ".join(self.info.credential_variables) or "the provider's credentials"
+            return AuthenticationError(
+                f"{name} refused the credentials: {text}. Check {variables}",
+                handle=handle,
+                details=details,
+            )
+        if c.outcome is Outcome.ACCOUNT:
+            return AccountError(
+                f"{name} refused the account: {text}. Top up or fix the account; not retried",
+                handle=handle,
+                details=details,
+            )
+        if c.outcome is Outcome.INVALID:
+            return ProviderValidationError(
+                f"{name} refused the request: {text}", handle=handle, details=details
+            )
+        if c.outcome is Outcome.CONTENT_REJECTED:
+            return GenerationFailed(
+                f"{name} rejected the content: {text}. Change the prompt or image",
+                retryable=False,
+                code=c.code,
+                handle=handle,
+                details=details,
+            )
+        if c.outcome is Outcome.NOT_FOUND:
+            if handle is None:
+                return ProviderValidationError(
+                    f"{name} answered 404 to the submit: {text}", details=details
+                )
+            return TaskNotFound(
+                f"{name} does not know task {handle.task_id} (deleted, expired or never "
+                f"created): {text}",
+                handle=handle,
+                details=details,
+            )
+        if c.outcome is Outcome.RATE_LIMITED:
+            return RateLimited(
+                f"{name} rate-limited the request: {text}", handle=handle, details=details
+            )
+        return ProviderError(
+            f"{name} answered something unexpected: {text}", handle=handle, details=details
+        )
+
+    # ------------------------------------------------------------------ polling
+
+    def load_handle(self, handle: TaskHandle | Mapping[str, Any] | str | bytes) -> TaskHandle:
+        """A handle from an object, a dict or JSON, checked: provider and trusted base URL."""
+        if isinstance(handle, (str, bytes)):
+            handle = TaskHandle.from_json(handle)
+        elif isinstance(handle, Mapping):
+            handle = TaskHandle.from_dict(dict(handle))
+        if not isinstance(handle, TaskHandle):
+            raise ValidationError(
+                "handle: expected a TaskHandle, its dict or its JSON",
+                field="handle",
+                value=type(handle).__name__,
+                allowed="TaskHandle",
+            )
+        if handle.provider != self.provider_name:
+            raise ValidationError(
+                f"handle belongs to provider {handle.provider!r}, but this runner uses "
+                f"{self.provider_name!r}; use --provider {handle.provider}",
+                field="handle.provider",
+                value=handle.provider,
+                allowed=[self.provider_name],
+            )
+        if handle.base_url and handle.base_url.rstrip("/") != self.base_url:
+            if not self._is_official(handle.base_url):
+                variables = " or ".join(self.info.base_url_variables) or "the provider's base URL"
+                raise ConfigurationError(
+                    f"the handle names base URL {handle.base_url!r}, which is neither the "
+                    f"configured one ({self.base_url}) nor an official {self.provider_name} "
+                    f"host; credentials are never sent there. Set {variables} to it if you "
+                    "trust it",
+                    handle=handle,
+                    details={
+                        "base_url": handle.base_url,
+                        "variables": list(self.info.base_url_variables),
+                    },
+                )
+        return handle
+
+    async def poll(self, handle: TaskHandle | Mapping[str, Any] | str) -> TaskState:
+        """One status read (transient errors retried within the retry policy)."""
+        handle = self.load_handle(handle)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._poll_once(handle)
+            except _Transient as t:
+                if attempt >= self.retry_policy.max_attempts:
+                    raise ProviderError(
+                        f"{self.provider_name}: status read failed {attempt} times "
+                        f"({t.classification.message}); the task is not lost: poll again later",
+                        handle=handle,
+                    ) from None
+                await self.clock.sleep(
+                    self.retry_policy.delay(attempt, t.classification.retry_after)
+                )
+
+    async def _poll_once(self, handle: TaskHandle) -> TaskState:
+        try:
+            state = await self._hook.poll(handle=handle, http=self._http())
+        except FramecastError as exc:
+            if exc.handle is None:
+                exc.handle = handle
+            raise
+        except Exception as exc:
+            c = self._classify(exc, "poll", None)
+            if c.outcome is Outcome.NOT_FOUND and handle.task_id in self._cancelled:
+                return TaskState(
+                    status=TaskStatus.CANCELLED, message="cancelled through this runner"
+                )
+            if c.outcome in (
+                Outcome.TRANSIENT,
+                Outcome.RATE_LIMITED,
+                Outcome.RETRY,
+                Outcome.AMBIGUOUS,
+                Outcome.UNREADABLE,
+            ):
+                raise _Transient(c, exc) from exc
+            raise self._error_for(c, handle, phase="poll") from None
+        if not isinstance(state, TaskState):
+            raise ProviderError(
+                f"{self.provider_name}: poll() returned no TaskState", handle=handle
+            )
+        return state
+
+    async def wait(
+        self,
+        handle: TaskHandle | Mapping[str, Any] | str,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+        estimate: CostEstimate | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> GenerationResult:
+        """Poll until the task ends. ``TaskTimeout`` (carrying the handle) if it outlasts
+        ``timeout``; ``GenerationFailed`` if it fails; a ``GenerationResult`` otherwise."""
+        handle = self.load_handle(handle)
+        self._ensure_gates()
+        assert self._slots is not None
+        async with self._slots:
+            return await self._wait(handle, timeout, on_progress, estimate, notes)
+
+    async def _wait(
+        self,
+        handle: TaskHandle,
+        timeout: float | None,
+        on_progress: ProgressCallback | None,
+        estimate: CostEstimate | None,
+        notes: tuple[str, ...],
+    ) -> GenerationResult:
+        clock = self.clock
+        limit = self.timeout if timeout is None else timeout
+        started = clock.monotonic()
+        deadline = None if limit is None else started + limit
+        interval = self._interval_for(handle)
+        polls = 0
+        failures = 0
+        throttled = 0
+        last_error = ""
+        try:
+            while True:
+                try:
+                    state = await self._poll_once(handle)
+                    failures = 0
+                except _Transient as t:
+                    failures += 1
+                    last_error = t.classification.message or ""
+                    delay = max(
+                        interval, self.retry_policy.delay(failures, t.classification.retry_after)
+                    )
+                    logger.debug("poll of %s failed (%s); retrying", handle.task_id, last_error)
+                    await self._sleep_or_timeout(handle, delay, deadline, limit, last_error)
+                    continue
+                polls += 1
+                if state.status.is_terminal:
+                    return await self._finish(handle, state, started, polls, estimate, notes)
+                await self._emit_progress(handle, state, on_progress)
+                if state.status is TaskStatus.THROTTLED:
+                    throttled += 1
+                    delay = min(interval * 2**throttled, max(THROTTLED_BACKOFF_CAP, interval))
+                else:
+                    throttled = 0
+                    delay = interval
+                await self._sleep_or_timeout(handle, delay, deadline, limit, state.status.value)
+        except FramecastError as exc:
+            if exc.handle is None:
+                exc.handle = handle
+            await self._notify("on_failed", handle=handle, error=exc)
+            raise
+
+    async def _sleep_or_timeout(
+        self,
+        handle: TaskHandle,
+        delay: float,
+        deadline: float | None,
+        limit: float | None,
+        last: str,
+    ) -> None:
+        if deadline is not None:
+            remaining = deadline - self.clock.monotonic()
+            if remaining < delay:
+                if remaining > 0:
+                    await self.clock.sleep(remaining)
+                raise TaskTimeout(
+                    f"task {handle.task_id} still running after {limit:g} s (last: {last}); it "
+                    "keeps running and is not lost: resume with wait(handle) / "
+                    "'framecast wait HANDLE'; never resubmit",
+                    handle=handle,
+                    details={"timeout": limit, "last_status": last},
+                )
+        await self.clock.sleep(delay)
+
+    def _interval_for(self, handle: TaskHandle) -> float:
+        base = handle.base_url or self.base_url
+        if self._is_official(base):
+            return max(self.poll_interval, self.info.poll_floor)
+        return self.poll_interval
+
+    async def _emit_progress(
+        self, handle: TaskHandle, state: TaskState, on_progress: ProgressCallback | None
+    ) -> None:
+        if on_progress is not None:
+            try:
+                result = on_progress(handle, state)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                logger.exception("progress callback failed")
+        await self._notify("on_progress", handle=handle, state=state)
+
+    async def _finish(
+        self,
+        handle: TaskHandle,
+        state: TaskState,
+        started: float,
+        polls: int,
+        estimate: CostEstimate | None,
+        notes: tuple[str, ...],
+    ) -> GenerationResult:
+        elapsed = self.clock.monotonic() - started
+        if state.status is TaskStatus.SUCCEEDED:
+            result = GenerationResult(
+                handle=handle,
+                status=state.status,
+                outputs=tuple(self._output(url) for url in state.outputs),
+                elapsed_s=elapsed,
+                polls=polls,
+                estimated_cost=estimate,
+                actual_cost=state.cost,
+                notes=notes,
+                state=state,
+            )
+            await self._notify("on_finished", handle=handle, result=result)
+            return result
+        if state.status is TaskStatus.CANCELLED:
+            raise GenerationFailed(
+                f"task {handle.task_id} was cancelled"
+                + (f": {state.message}" if state.message else ""),
+                retryable=False,
+                code="CANCELLED",
+                handle=handle,
+            )
+        code = f" [{state.failure_code}]" if state.failure_code else ""
+        advice = (
+            "trying again may succeed (submit a new request)"
+            if state.retryable
+            else "trying the same request again will not help"
+        )
+        reason = state.failure_message or state.message or "no reason given"
+        raise GenerationFailed(
+            f"task {handle.task_id} failed{code}: {reason}; {advice}",
+            retryable=bool(state.retryable),
+            code=state.failure_code,
+            handle=handle,
+            details={"message": state.failure_message},
+        )
+
+    def _output(self, url: str) -> Output:
+        from ._images import sniff_media_type  # noqa: F401 - media type is checked on download
+
+        expires = None
+        lifetime = self.info.output_url_lifetime
+        if lifetime and not url.startswith("file:"):
+            expires = _iso(self.clock.time() + lifetime)
+        suffix = url.split("?", 1)[0].rsplit(".", 1)[-1].lower()
+        media_type = {
+            "mp4": "video/mp4",
+            "webm": "video/webm",
+            "mov": "video/quicktime",
+            "png": "image/png",
+            "jpg": "image/jpeg",
+            "jpeg": "image/jpeg",
+            "webp": "image/webp",
+        }.get(suffix)
+        return Output(url=url, media_type=media_type, expires_at=expires)
+
+    # ------------------------------------------------------------------ generate
+
+    async def generate(
+        self,
+        request: GenerationRequest,
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> GenerationResult:
+        """Submit and wait: the whole job. Holds one running-task slot throughout."""
+        self._ensure_gates()
+        assert self._slots is not None
+        try:
+            p = await self._prepare_for_submit(request)
+        except FramecastError as exc:
+            await self._notify("on_failed", handle=None, error=exc)
+            raise
+        async with self._slots:
+            handle = await self._submit_prepared(p)
+            return await self._wait(handle, timeout, on_progress, p.estimate, p.notes)
+
+    # ------------------------------------------------------------------ cancel
+
+    async def cancel(
+        self, handle: TaskHandle | Mapping[str, Any] | str, *, delete: bool = False
+    ) -> TaskState:
+        """Stop an unfinished task. A finished one is left alone unless ``delete=True``
+        (on providers where cancelling deletes the paid output)."""
+        handle = self.load_handle(handle)
+        if not self.info.supports_cancel:
+            raise NotSupported(
+                f"{self.provider_name} has no way to cancel a task: it runs to completion "
+                "(and is charged)",
+                handle=handle,
+            )
+        state = await self.poll(handle)
+        if state.status.is_terminal and not delete:
+            raise ValidationError(
+                f"task {handle.task_id} already ended {state.status.value}; cancelling now "
+                "would delete its output. Pass delete=True (--delete) to delete it",
+                field="delete",
+                value=False,
+                allowed=[True],
+                handle=handle,
+            )
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._hook.cancel(handle=handle, http=self._http(), delete=delete)
+                break
+            except FramecastError as exc:
+                if exc.handle is None:
+                    exc.handle = handle
+                raise
+            except Exception as exc:  # noqa: BLE001
+                c = self._classify(exc, "cancel", None)
+                if c.outcome is Outcome.NOT_FOUND:
+                    break  # already gone: safe to ignore
+                if c.outcome in (Outcome.TRANSIENT, Outcome.RATE_LIMITED, Outcome.RETRY) and (
+                    attempt < self.retry_policy.max_attempts
+                ):
+                    await self.clock.sleep(self.retry_policy.delay(attempt, c.retry_after))
+                    continue
+                raise self._error_for(c, handle, phase="cancel") from None
+        self._cancelled.add(handle.task_id)
+        try:
+            return await self.poll(handle)
+        except FramecastError:
+            return TaskState(status=TaskStatus.CANCELLED, message="cancel sent")
+
+    # ------------------------------------------------------------------ download
+
+    async def download(
+        self,
+        target: GenerationResult | Output | TaskHandle | str,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: Callable[[int, int | None], Any] | None = None,
+    ) -> Path:
+        """Save an output (``https://`` or ``file://``) to ``dest`` atomically, checking its
+        media type by magic bytes. An expired URL is refreshed by polling the task again."""
+        from ._download import download_output
+
+        handle: TaskHandle | None = None
+        if isinstance(target, GenerationResult):
+            handle = target.handle
+            if not target.outputs:
+                raise ValidationError(
+                    "the result has no outputs to download",
+                    field="result",
+                    value=target.status.value,
+                    allowed="a SUCCEEDED result",
+                )
+            output = target.outputs[0]
+        elif isinstance(target, TaskHandle):
+            handle = target
+            output = await self._fresh_output(handle)
+        elif isinstance(target, Output):
+            output = target
+        else:
+            output = self._output(str(target))
+        return await download_output(self, output, Path(dest), handle, on_progress)
+
+    async def _fresh_output(self, handle: TaskHandle) -> Output:
+        state = await self.poll(handle)
+        if state.status is not TaskStatus.SUCCEEDED or not state.outputs:
+            raise ValidationError(
+                f"task {handle.task_id} is {state.status.value}: nothing to download yet",
+                field="handle",
+                value=state.status.value,
+                allowed="a SUCCEEDED task",
+                handle=handle,
+            )
+        return self._output(state.outputs[0])
+
+    # ------------------------------------------------------------------ observers
+
+    async def _notify(self, hook_name: str, **kwargs: Any) -> None:
+        caller = getattr(self._hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            try:
+                args = {k: v for k, v in kwargs.items() if k in impl.argnames}
+                result = impl.function(**args)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                logger.exception("observer %s of %s failed", hook_name, impl.plugin_name)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _now_iso(self) -> str:
+        return _iso(self.clock.time())
+
+
+def _iso(timestamp: float) -> str:
+    return _dt.datetime.fromtimestamp(timestamp, _dt.UTC).isoformat(timespec="seconds")
+
+
+def _exc_text(exc: BaseException) -> str:
+    text = str(exc)
+    return text if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------------- sync facade
+
+
+class SyncRunner:
+    """``Runner``'s methods for synchronous code. Runs its own event loop in a worker
+    thread, so it also works where a loop is already running (notebooks)."""
+
+    def __init__(self, provider: str | type | object | None = None, **kwargs: Any) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="framecast-sync", daemon=True
+        )
+        self._thread.start()
+        try:
+            self.runner: Runner = self._call(self._make(provider, kwargs))
+        except BaseException:
+            self.close()
+            raise
+
+    @staticmethod
+    async def _make(provider: Any, kwargs: dict[str, Any]) -> Runner:
+        return Runner(provider, **kwargs)
+
+    def _call(self, coro: Awaitable[T]) -> T:
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            future.cancel()
+            raise
+
+    @property
+    def info(self) -> ProviderInfo:
+        return self.runner.info
+
+    @property
+    def provider_name(self) -> str:
+        return self.runner.provider_name
+
+    def prepare(self, request: GenerationRequest) -> PreparedRequest:
+        return self.runner.prepare(request)
+
+    def estimate(self, request: GenerationRequest) -> CostEstimate | None:
+        return self.runner.estimate(request)
+
+    def submit(self, request: GenerationRequest) -> TaskHandle:
+        return self._call(self.runner.submit(request))
+
+    def poll(self, handle: Any) -> TaskState:
+        return self._call(self.runner.poll(handle))
+
+    def wait(self, handle: Any, **kwargs: Any) -> GenerationResult:
+        return self._call(self.runner.wait(handle, **kwargs))
+
+    def generate(self, request: GenerationRequest, **kwargs: Any) -> GenerationResult:
+        return self._call(self.runner.generate(request, **kwargs))
+
+    def cancel(self, handle: Any, *, delete: bool = False) -> TaskState:
+        return self._call(self.runner.cancel(handle, delete=delete))
+
+    def download(self, target: Any, dest: str | os.PathLike[str], **kwargs: Any) -> Path:
+        return self._call(self.runner.download(target, dest, **kwargs))
+
+    def load_handle(self, handle: Any) -> TaskHandle:
+        return self.runner.load_handle(handle)
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        runner = getattr(self, "runner", None)
+        if runner is not None and self._loop.is_running():
+            try:
+                self._call(runner.aclose())
+            except Exception:
+                logger.debug("closing the runner failed", exc_info=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    def __enter__(self) -> SyncRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def generate(
+    request: GenerationRequest | None = None,
+    /,
+    *,
+    provider: str | None = None,
+    timeout: float | None = None,
+    out: str | os.PathLike[str] | None = None,
+    runner_options: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> GenerationResult:
+    """One call from a script: ``framecast.generate(prompt=..., image=..., camera=...)``.
+
+    Takes a ``GenerationRequest`` or its fields as keywords; ``out`` downloads the video.
+    """
+    if request is None:
+        request = GenerationRequest(**fields)
+    elif fields:
+        request = request.evolve(**fields)
+    with SyncRunner(provider, **dict(runner_options or {})) as runner:
+        result = runner.generate(request, timeout=timeout)
+        if out is not None:
+            runner.download(result, out)
+        return result

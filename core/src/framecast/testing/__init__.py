@@ -1,0 +1,37 @@
+"""Test helpers for host applications and provider authors (no pytest import here).
+
+- ``VirtualClock``: virtual time for the runner (``Runner(clock=VirtualClock())``): sleeps
+  return as soon as every task is waiting, so minutes of polling take milliseconds.
+- ``FaultInjector``: wraps any ``httpx.MockTransport`` handler and injects scripted faults
+  into matching requests (errors before or after the server acted, bad status codes,
+  corrupted bodies).
+- ``framecast.testing.contract``: the provider contract suite (pytest).
+"""
+
+from __future__ import annotations
+
+from ._clock import VirtualClock
+from ._faults import (
+    Fault,
+    FaultInjector,
+    after,
+    before,
+    connect_error,
+    corrupt_body,
+    read_timeout_after,
+    remote_reset_after,
+    respond,
+)
+
+__all__ = [
+    "Fault",
+    "FaultInjector",
+    "VirtualClock",
+    "after",
+    "before",
+    "connect_error",
+    "corrupt_body",
+    "read_timeout_after",
+    "remote_reset_after",
+    "respond",
+]
