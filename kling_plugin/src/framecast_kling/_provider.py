@@ -1,0 +1,272 @@
+"""``KlingProvider``: the framecast hooks for Kling's image2video, text2video and
+multi-image2video endpoints (specs/kling.md)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from framecast import (
+    CameraPlan,
+    Classification,
+    CostEstimate,
+    GenerationRequest,
+    ModelInfo,
+    NotSupported,
+    PreparedRequest,
+    ProviderError,
+    ProviderInfo,
+    ProviderSettings,
+    RatioPlan,
+    TaskHandle,
+    TaskState,
+    hookimpl,
+)
+
+from . import _declare
+from ._auth import RESIGNED, KlingAuth, bearer_token
+from ._body import build_body
+from ._capabilities import ENDPOINTS
+from ._codes import classify_response
+from ._plan import resolve
+from ._pricing import estimate_cost
+from ._ratios import plan_ratio
+from ._translate import plan_camera
+from ._wire import (
+    business_code,
+    external_task_id,
+    make_handle,
+    read_envelope,
+    read_task,
+    read_task_list,
+    task_state,
+)
+
+__all__ = ["KlingProvider"]
+
+logger = logging.getLogger("framecast_kling")
+
+#: find_submitted's fallback scans the task list, newest first if Kling sorts that way (the
+#: order is UNCONFIRMED): at most this many pages of the largest page size.
+LIST_PAGE_SIZE = 500
+LIST_MAX_PAGES = 4
+
+
+class KlingProvider:
+    """Kling AI (Kuaishou) for framecast. Entry point ``kling``.
+
+    ``clock`` (seconds since the epoch) signs the JWTs; inject one in tests and emulators.
+    """
+
+    def __init__(
+        self,
+        settings: ProviderSettings | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else ProviderSettings(name="kling")
+        self._clock = clock if clock is not None else time.time
+        self._auth: KlingAuth | None = None
+
+    def __repr__(self) -> str:
+        return f"KlingProvider(base_url={self.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        return (
+            self.settings.base_url
+            or self.settings.get(_declare.BASE_URL_VARIABLE)
+            or _declare.BASE_URL
+        )
+
+    @property
+    def _defaults(self) -> Mapping[str, Any]:
+        return self.settings.options
+
+    # ------------------------------------------------------------------ sync hooks
+
+    @hookimpl
+    def provider_info(self) -> ProviderInfo:
+        return _declare.provider_info()
+
+    @hookimpl
+    def map_ratio(self, request: GenerationRequest, model: ModelInfo) -> RatioPlan:
+        plan = resolve(request, model, self._defaults, check=False)
+        return plan_ratio(request, model, plan)
+
+    @hookimpl
+    def translate_camera(self, request: GenerationRequest, model: ModelInfo) -> CameraPlan:
+        plan = resolve(request, model, self._defaults, check=False)
+        return plan_camera(request, plan)
+
+    @hookimpl
+    def prepare(
+        self,
+        request: GenerationRequest,
+        model: ModelInfo,
+        ratio_plan: RatioPlan,
+        camera_plan: CameraPlan,
+    ) -> PreparedRequest:
+        plan = resolve(request, model, self._defaults)
+        body = build_body(request, plan, ratio_plan, camera_plan, self._defaults)
+        notes = [*plan.notes, *camera_plan.notes]
+        if ratio_plan.note:
+            notes.append(ratio_plan.note)
+        if plan.model is None:
+            notes.append(f"{plan.model_name} is not in Kling's capability table: sent unchecked")
+        if "external_task_id" not in body:
+            notes.append("no idempotency key: a lost answer cannot be looked up")
+        return PreparedRequest(
+            method="POST",
+            path=f"/v1/videos/{plan.endpoint}",
+            body=body,
+            model=plan.model_name,
+            notes=tuple(notes),
+            provider_data={"endpoint": plan.endpoint},
+        )
+
+    @hookimpl
+    def estimate(self, request: GenerationRequest, model: ModelInfo) -> CostEstimate | None:
+        plan = resolve(request, model, self._defaults)
+        return estimate_cost(plan.model_name, plan.mode, plan.duration, plan.endpoint)
+
+    @hookimpl
+    def auth(self) -> httpx.Auth:
+        access_key = self.settings.require(_declare.ACCESS_KEY_VARIABLE, purpose="access key")
+        secret_key = self.settings.require(_declare.SECRET_KEY_VARIABLE, purpose="secret key")
+        self._auth = KlingAuth(access_key, secret_key, clock=self._clock)
+        return self._auth
+
+    @hookimpl
+    def classify(self, response: httpx.Response, phase: str) -> Classification | None:
+        return classify_response(response, phase)
+
+    # ------------------------------------------------------------------ async hooks
+
+    @hookimpl
+    async def submit(self, prepared: PreparedRequest, http: httpx.AsyncClient) -> TaskHandle:
+        endpoint = _endpoint_of(prepared)
+        response = await self._send(http, "POST", prepared.path, json=dict(prepared.body))
+        task = read_task(read_envelope(response, "create task"), "create task")
+        key = prepared.body.get("external_task_id")
+        return make_handle(task, endpoint, key if isinstance(key, str) else None)
+
+    @hookimpl
+    async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
+        endpoint = handle.provider_data.get("endpoint")
+        if endpoint not in ENDPOINTS:
+            raise ProviderError(
+                f"kling: the handle of task {handle.task_id} has no known endpoint "
+                f"(provider_data.endpoint={endpoint!r}; one of {', '.join(ENDPOINTS)})",
+                handle=handle,
+            )
+        origin = (handle.base_url or str(http.base_url)).rstrip("/")
+        url = f"{origin}/v1/videos/{endpoint}/{quote(handle.task_id, safe='')}"
+        response = await self._send(http, "GET", url)
+        task = read_task(read_envelope(response, "query task"), "query task")
+        return task_state(task, handle)
+
+    @hookimpl
+    async def cancel(
+        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False
+    ) -> None:
+        raise NotSupported(
+            f"kling: Kling has no cancel endpoint; task {handle.task_id} keeps running to "
+            "completion and is charged",
+            handle=handle,
+        )
+
+    @hookimpl
+    async def find_submitted(
+        self, prepared: PreparedRequest, idempotency_key: str, http: httpx.AsyncClient
+    ) -> TaskHandle | None:
+        endpoint = _endpoint_of(prepared)
+        found = await self._find_by_path(http, endpoint, idempotency_key)
+        if found is None:
+            found = await self._find_in_list(http, endpoint, idempotency_key)
+        if found is None:
+            return None
+        return make_handle(found, endpoint, idempotency_key)
+
+    async def _find_by_path(
+        self, http: httpx.AsyncClient, endpoint: str, key: str
+    ) -> Mapping[str, Any] | None:
+        # The docs: "you can choose to query by external_task_id or task_id ... directly
+        # fill the Value in the request path". How the server tells the two apart is
+        # UNCONFIRMED, hence the check of task_info.external_task_id and the list fallback.
+        try:
+            response = await self._send(http, "GET", f"/v1/videos/{endpoint}/{quote(key, safe='')}")
+            data = read_envelope(response, "query by external_task_id")
+        except httpx.HTTPStatusError as exc:
+            if not _means_not_found(exc.response):
+                raise
+            return None
+        if isinstance(data, Mapping) and external_task_id(data) == key and data.get("task_id"):
+            return data
+        return None
+
+    async def _find_in_list(
+        self, http: httpx.AsyncClient, endpoint: str, key: str
+    ) -> Mapping[str, Any] | None:
+        for page in range(1, LIST_MAX_PAGES + 1):
+            response = await self._send(
+                http,
+                "GET",
+                f"/v1/videos/{endpoint}",
+                params={"pageNum": page, "pageSize": LIST_PAGE_SIZE},
+            )
+            tasks = read_task_list(read_envelope(response, "list tasks"), "list tasks")
+            for task in tasks:
+                if external_task_id(task) == key and isinstance(task.get("task_id"), str):
+                    return task
+            if len(tasks) < LIST_PAGE_SIZE:
+                break
+        return None
+
+    async def _send(
+        self, http: httpx.AsyncClient, method: str, url: str, **kwargs: Any
+    ) -> httpx.Response:
+        """One request. If the client raised on a 1003/1004 before the auth flow could see
+        it (a ``raise_for_status`` response hook runs inside httpx before the auth flow),
+        re-sign here instead and resend once: a refused token created nothing."""
+        try:
+            return await http.request(method, url, **kwargs)
+        except httpx.HTTPStatusError as exc:
+            if not self._resign_after(exc.response):
+                raise
+            logger.debug(
+                "kling: token refused (%s); re-signed, resending", business_code(exc.response)
+            )
+            return await http.request(method, url, **kwargs)
+
+    def _resign_after(self, response: httpx.Response) -> bool:
+        code = business_code(response)
+        if self._auth is None or code is None or response.request.extensions.get(RESIGNED):
+            return False
+        token = bearer_token(response.request)
+        return token is not None and self._auth.note_rejection(code, token, response)
+
+
+def _endpoint_of(prepared: PreparedRequest) -> str:
+    endpoint = (
+        prepared.provider_data.get("endpoint") or prepared.path.rstrip("/").rsplit("/", 1)[-1]
+    )
+    if endpoint not in ENDPOINTS:
+        raise ProviderError(
+            f"kling: cannot tell the endpoint of {prepared.method} {prepared.path} "
+            f"(one of {', '.join(ENDPOINTS)})"
+        )
+    return str(endpoint)
+
+
+def _means_not_found(response: httpx.Response) -> bool:
+    """A lookup answer saying "no such task" (the code is UNCONFIRMED: 1203 is the
+    documented "does not exist"; a 400/1201 would mean the path form is not understood)."""
+    code = business_code(response)
+    if code is not None:
+        return code in (1200, 1201, 1202, 1203)
+    return response.status_code in (400, 404)
