@@ -1,0 +1,587 @@
+"""The ``preview`` provider: framecast's provider contract, rendered on this machine.
+
+Nothing here talks to a network. ``prepare`` builds the render spec (the "wire request" a
+dry run prints), ``submit`` writes it into a task folder and starts a detached worker
+process, ``poll`` reads the folder's state file, ``cancel`` stops the worker. The ``http``
+client the core passes is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from framecast import (
+    CameraPlan,
+    ConfigurationError,
+    CostEstimate,
+    ImageConstraints,
+    ImageRef,
+    Mode,
+    ModelInfo,
+    OptionSpec,
+    PendingUpload,
+    PreparedRequest,
+    ProviderError,
+    ProviderInfo,
+    ProviderSettings,
+    RatioPlan,
+    TaskHandle,
+    TaskNotFound,
+    TaskState,
+    TaskStatus,
+    UnsupportedOption,
+    ValidationError,
+    compose_prompt,
+    hookimpl,
+    parse_ratio,
+)
+
+from . import _store
+
+if TYPE_CHECKING:
+    import subprocess
+
+    import httpx
+    from framecast import Classification, GenerationRequest
+
+__all__ = ["PreviewProvider"]
+
+logger = logging.getLogger("framecast_preview")
+
+NAME = "preview"
+MODEL = "preview"
+FPS = 24
+DURATIONS = tuple(range(1, 11))
+DEFAULT_DURATION = 5
+DEFAULT_RATIO = "16:9"  # text-to-video; with an image, the image's own aspect
+DEFAULT_SHORT_SIDE = 720
+SHORT_SIDE_RANGE = (144, 2160)
+#: Longest side we encode: a very wide ratio at 720 px would otherwise ask for a frame
+#: wider than H.264 levels and most players handle.
+MAX_LONG_SIDE = 4096
+PROMPT_LIMIT = 5000
+#: The variable that moves the task folders (settings.env), before any configured value.
+DIR_VARIABLE = "FRAMECAST_PREVIEW_DIR"
+#: A task with no state and no worker after this long was never started (seconds).
+START_GRACE = 30.0
+IMAGE_PLACEHOLDER = "upload:image"
+
+SHORT_SIDE = OptionSpec(
+    name="short_side",
+    type="int",
+    default=DEFAULT_SHORT_SIDE,
+    minimum=SHORT_SIDE_RANGE[0],
+    maximum=SHORT_SIDE_RANGE[1],
+    doc="Pixels on the video's short side (rounded to an even number); the long side "
+    "follows the ratio.",
+)
+
+STATUS_WORDS = {status.value: status for status in TaskStatus}
+
+
+def even(value: float) -> int:
+    """The nearest even whole number, at least 2: H.264 with 4:2:0 chroma needs even sides."""
+    return max(2, 2 * round(value / 2))
+
+
+def output_size(ratio: str, short_side: int) -> tuple[int, int]:
+    parsed = parse_ratio(ratio)
+    if parsed is None:
+        raise _bad_ratio(ratio)
+    width, height = parsed
+    short = even(short_side)
+    if width >= height:
+        return even(short * width / height), short
+    return short, even(short * height / width)
+
+
+def _bad_ratio(value: Any) -> UnsupportedOption:
+    return UnsupportedOption(
+        f"ratio: {value!r} is not W:H with positive whole numbers (e.g. 16:9, 9:16, 4:3)",
+        field="ratio",
+        value=value,
+        allowed="any W:H with positive whole numbers",
+    )
+
+
+def reduced_ratio(width: int, height: int) -> str:
+    divisor = math.gcd(width, height)
+    return f"{width // divisor}:{height // divisor}"
+
+
+class PreviewProvider:
+    """The offline preview: the camera move rendered over the still image, no API key."""
+
+    def __init__(self, settings: ProviderSettings | None = None) -> None:
+        self.settings = settings if settings is not None else ProviderSettings(name=NAME)
+        # Our own children, so poll can collect their exit status (no zombies in a
+        # long-running host); workers started by other processes are checked by pid.
+        self._workers: dict[str, subprocess.Popen[bytes]] = {}
+
+    # ------------------------------------------------------------------ where tasks live
+
+    @property
+    def cache_root(self) -> Path:
+        """The folder holding the task folders: ``FRAMECAST_PREVIEW_DIR``, else the
+        provider's configured ``cache_dir``, else the user cache folder."""
+        configured = (
+            self.settings.get(DIR_VARIABLE)
+            or self.settings.config.get("cache_dir")
+            or self.settings.options.get("cache_dir")
+        )
+        if configured:
+            return Path(str(configured)).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("framecast")) / "preview"
+
+    @property
+    def store(self) -> _store.TaskStore:
+        return _store.TaskStore(self.cache_root)
+
+    # ------------------------------------------------------------------ declarations
+
+    @hookimpl
+    def provider_info(self) -> ProviderInfo:
+        model = ModelInfo(
+            name=MODEL,
+            kind="video",
+            modes=frozenset({Mode.TEXT, Mode.IMAGE}),
+            ratios=(),  # any W:H: map_ratio checks the form
+            default_ratio=None,  # the image's own aspect, or 16:9 for text
+            durations=DURATIONS,
+            default_duration=DEFAULT_DURATION,
+            prompt_limit=PROMPT_LIMIT,
+            prompt_unit="characters",
+            image=ImageConstraints(
+                formats=("jpeg", "png", "webp"),
+                url_schemes=(),  # offline: it cannot fetch a URL
+                max_raw_bytes=50 * 1024 * 1024,
+                min_side=16,
+            ),
+            supports_camera=True,
+            supports_seed=True,
+            supports_negative_prompt=True,
+            price_basis="free: rendered on this machine",
+            notes="Renders the camera move over the still image (a generated pattern for "
+            "text-to-video); the prompt is not interpreted.",
+        )
+        return ProviderInfo(
+            name=NAME,
+            display_name="Offline preview",
+            models=(model,),
+            default_models={Mode.TEXT: MODEL, Mode.IMAGE: MODEL},
+            official_hosts=(),
+            # No origin: tasks live in the cache folder, not behind a URL, so there is no
+            # base URL to configure, trust or send credentials to.
+            default_base_url="",
+            credential_variables=(),
+            poll_floor=0.0,
+            output_url_lifetime=None,  # a local file lasts until the cache is cleared
+            supports_dedupe=True,
+            supports_cancel=True,
+            # Each render keeps a core busy; more at once only slows them all.
+            suggested_max_running_tasks=2,
+            options=(SHORT_SIDE,),
+        )
+
+    # ------------------------------------------------------------------ planning (pure)
+
+    @hookimpl
+    def map_ratio(self, request: GenerationRequest, model: ModelInfo) -> RatioPlan:
+        image = request.image if isinstance(request.image, ImageRef) else None
+        image_ratio = (
+            reduced_ratio(image.width, image.height)
+            if image is not None and image.width and image.height
+            else None
+        )
+        if request.ratio is None:
+            return RatioPlan(wire_value=image_ratio or DEFAULT_RATIO)
+        parsed = parse_ratio(request.ratio)
+        if parsed is None:
+            raise _bad_ratio(request.ratio)
+        ratio = reduced_ratio(*parsed)
+        if image_ratio is None or image_ratio == ratio:
+            return RatioPlan(wire_value=ratio)
+        if request.image_fit in ("crop", "pad"):
+            return RatioPlan(wire_value=ratio, fit=request.image_fit, fit_aspect=ratio)
+        return RatioPlan(
+            wire_value=ratio,
+            note=f"the image is {image_ratio}; the preview frames the centre {ratio} of it",
+        )
+
+    @hookimpl
+    def translate_camera(self, request: GenerationRequest, model: ModelInfo) -> CameraPlan:
+        try:
+            prompt = compose_prompt(
+                request.prompt, request.camera, preserve_identity=request.preserve_identity
+            )
+        except ValueError as exc:
+            raise ValidationError(
+                f"prompt: {exc}",
+                field="prompt",
+                value=request.prompt,
+                allowed="a prompt without a 'Camera:' clause when a camera move is given",
+            ) from None
+        if request.camera is None:
+            return CameraPlan(prompt=prompt, method="none")
+        return CameraPlan(
+            prompt=prompt,
+            method="native",
+            native={"move": request.camera.value, "strength": request.camera_strength},
+        )
+
+    @hookimpl
+    def prepare(
+        self,
+        request: GenerationRequest,
+        model: ModelInfo,
+        ratio_plan: RatioPlan,
+        camera_plan: CameraPlan,
+    ) -> PreparedRequest:
+        mode = request.mode
+        if mode not in (Mode.TEXT, Mode.IMAGE):
+            raise UnsupportedOption(
+                f"mode: the preview renders one start image or none; got {mode.value} "
+                "(end_image and images are not supported)",
+                field="mode",
+                value=mode.value,
+                allowed=[Mode.TEXT.value, Mode.IMAGE.value],
+            )
+        duration = self._duration(request)
+        short_side = self._short_side(request)
+        ratio = ratio_plan.wire_value or DEFAULT_RATIO
+        width, height = output_size(ratio, short_side)
+        if max(width, height) > MAX_LONG_SIDE:
+            raise UnsupportedOption(
+                f"ratio: {ratio} at short_side {short_side} makes a {width}x{height} video; "
+                f"the long side may be at most {MAX_LONG_SIDE} px (lower short_side or "
+                "choose a less extreme ratio)",
+                field="ratio",
+                value=ratio,
+                allowed=f"W:H whose long side at short_side {short_side} is ≤ {MAX_LONG_SIDE}",
+            )
+        notes = [n for n in (ratio_plan.note,) if n]
+        uploads: tuple[PendingUpload, ...] = ()
+        image_digest = None
+        if mode is Mode.IMAGE:
+            image = self._local_image(request.image)
+            image_digest = hashlib.sha256(image.data or b"").hexdigest()
+            uploads = (PendingUpload(placeholder=IMAGE_PLACEHOLDER, image=image),)
+            notes.append("the prompt is not interpreted offline: the move plays over the image")
+        elif not request.prompt.strip():
+            raise ValidationError(
+                "prompt: text-to-video needs a prompt (the preview draws its picture from it)",
+                field="prompt",
+                value=request.prompt,
+                allowed="a non-empty prompt, or an image",
+            )
+        else:
+            notes.append("text-to-video offline: a pattern drawn from the prompt and seed")
+        if request.negative_prompt:
+            notes.append("negative_prompt has no effect in the offline preview")
+        seed = request.seed
+        if seed is None:
+            seed = _derived_seed(camera_plan.prompt, image_digest)
+            notes.append(f"seed {seed}, derived from the request: same request, same video")
+        body: dict[str, Any] = {
+            "model": model.name,
+            "mode": mode.value,
+            "prompt": camera_plan.prompt,
+            "camera": request.camera.value if request.camera is not None else None,
+            "camera_strength": request.camera_strength,
+            "ratio": ratio,
+            "width": width,
+            "height": height,
+            "duration": duration,
+            "fps": FPS,
+            "seed": seed,
+            "image": IMAGE_PLACEHOLDER if uploads else None,
+            "image_sha256": image_digest,
+        }
+        return PreparedRequest(
+            method="LOCAL",  # not HTTP: the worker renders this body on this machine
+            path="render",
+            body=body,
+            model=model.name,
+            uploads=uploads,
+            notes=tuple(notes),
+            provider_data={"idempotency_key": request.idempotency_key},
+        )
+
+    def _duration(self, request: GenerationRequest) -> int:
+        duration = request.duration if request.duration is not None else DEFAULT_DURATION
+        if duration not in DURATIONS:
+            raise UnsupportedOption(
+                f"duration: {duration!r} s is not offered; the preview renders 1 to 10 whole "
+                "seconds",
+                field="duration",
+                value=duration,
+                allowed=list(DURATIONS),
+            )
+        return int(duration)
+
+    def _short_side(self, request: GenerationRequest) -> int:
+        value = request.options.get("short_side", self.settings.options.get("short_side"))
+        if value is None:
+            return DEFAULT_SHORT_SIDE
+        low, high = SHORT_SIDE_RANGE
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise UnsupportedOption(
+                f"short_side: {value!r} is not a whole number of pixels from {low} to {high}",
+                field="options.short_side",
+                value=value,
+                allowed=f"{low}-{high}",
+            )
+        return value
+
+    @staticmethod
+    def _local_image(image: Any) -> ImageRef:
+        if isinstance(image, ImageRef) and image.data is not None:
+            return image
+        raise ValidationError(
+            "image: the offline preview renders local images only (a file, bytes or a data "
+            "URI); it cannot fetch a URL — download it first",
+            field="image",
+            value=image.describe() if isinstance(image, ImageRef) else type(image).__name__,
+            allowed="a local file, raw bytes or a data URI",
+        )
+
+    @hookimpl
+    def estimate(self, request: GenerationRequest, model: ModelInfo) -> CostEstimate:
+        return CostEstimate(
+            amount=0.0, currency="USD", formula="offline render, free", confidence="official"
+        )
+
+    # ------------------------------------------------------------------ transport facts
+
+    @hookimpl
+    def auth(self) -> httpx.Auth:
+        import httpx
+
+        # No credentials exist: the base Auth passes requests through untouched.
+        return httpx.Auth()
+
+    @hookimpl
+    def classify(self, response: httpx.Response, phase: str) -> Classification | None:
+        return None  # never any HTTP response to judge
+
+    # ------------------------------------------------------------------ tasks
+
+    @hookimpl
+    async def submit(self, prepared: PreparedRequest, http: httpx.AsyncClient) -> TaskHandle:
+        store = self.store
+        key = prepared.provider_data.get("idempotency_key")
+        task_id = uuid.uuid4().hex
+        try:
+            folder = store.create(task_id)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"preview: cannot create a task folder in {store.root} ({exc.strerror or exc}); "
+                f"set {DIR_VARIABLE} to a writable folder",
+                details={"variables": [DIR_VARIABLE], "folder": str(store.root)},
+            ) from None
+        try:
+            self._write_task(folder, prepared, key)
+            if key:
+                holder = store.claim_key(key, task_id)
+                if holder is not None:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    self._check_same_request(store.task_dir(holder), prepared, key)
+                    logger.debug("preview: idempotency key already used by task %s", holder)
+                    return self._handle(holder, prepared.model)
+            _store.write_state(folder, TaskStatus.QUEUED.value, progress=0.0)
+            process = _store.spawn_worker(folder)
+        except BaseException:
+            if key:
+                store.release_key(key, task_id)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self._workers[task_id] = process
+        logger.debug("preview: task %s started, worker pid %s", task_id, process.pid)
+        return self._handle(task_id, prepared.model)
+
+    def _write_task(self, folder: Path, prepared: PreparedRequest, key: str | None) -> None:
+        body = dict(prepared.body)
+        for upload in prepared.uploads:
+            image = upload.image
+            extension = (image.media_type or "image/png").split("/")[-1].replace("jpeg", "jpg")
+            name = f"input.{extension}"
+            (folder / name).write_bytes(image.data or b"")
+            body["input_file"] = name
+        _store.write_json_atomic(
+            folder / _store.REQUEST_FILE,
+            {
+                "body": body,
+                "idempotency_key": key,
+                "fingerprint": prepared.fingerprint(),
+                "created_at": time.time(),
+            },
+        )
+
+    @staticmethod
+    def _check_same_request(folder: Path, prepared: PreparedRequest, key: str) -> None:
+        try:
+            recorded = _store.read_json(folder / _store.REQUEST_FILE)
+        except (OSError, ValueError):
+            return  # unreadable: the poll will say what is wrong with that task
+        if recorded.get("fingerprint") != prepared.fingerprint():
+            raise ValidationError(
+                f"idempotency_key: {key!r} already names another preview request (task "
+                f"{folder.name}); use a new key for a different request",
+                field="idempotency_key",
+                value=key,
+                allowed="a key not used for a different request",
+            )
+
+    def _handle(self, task_id: str, model: str | None) -> TaskHandle:
+        # cache_dir is a hint for the not-found message only: files are always looked up
+        # under this provider's configured root, never at a path a pasted handle names.
+        return TaskHandle(
+            provider=NAME,
+            task_id=task_id,
+            model=model or None,
+            provider_data={"cache_dir": str(self.cache_root)},
+        )
+
+    def _folder(self, handle: TaskHandle) -> Path:
+        store = self.store
+        try:
+            folder = store.task_dir(handle.task_id)
+        except ValueError as exc:
+            raise TaskNotFound(f"preview: {exc}", handle=handle) from None
+        if not (folder / _store.REQUEST_FILE).exists():
+            hint = ""
+            recorded = handle.provider_data.get("cache_dir")
+            if recorded and recorded != str(store.root):
+                hint = f"; it was created under {recorded}: set {DIR_VARIABLE}={recorded}"
+            raise TaskNotFound(
+                f"preview: task {handle.task_id} is not in {store.root} (the cache was "
+                f"cleared, or the task belongs to another folder or machine){hint}",
+                handle=handle,
+            )
+        return folder
+
+    def _reap(self, task_id: str) -> None:
+        process = self._workers.get(task_id)
+        if process is not None and process.poll() is not None:
+            del self._workers[task_id]
+
+    @hookimpl
+    async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
+        folder = self._folder(handle)
+        self._reap(handle.task_id)
+        state = _store.read_state(folder)
+        if _store.is_cancelled(folder):
+            return TaskState(status=TaskStatus.CANCELLED, message="cancelled", raw=state or {})
+        if state is None or state.get("status") in ("QUEUED", "RUNNING"):
+            if not self._worker_running(folder, state):
+                # It may have finished between our read and the check: read once more.
+                state = _store.read_state(folder)
+                if state is None or state.get("status") in ("QUEUED", "RUNNING"):
+                    return self._died(folder, state)
+        assert state is not None
+        return self._state(handle, folder, state)
+
+    def _worker_running(self, folder: Path, state: dict[str, Any] | None) -> bool:
+        pid = _store.worker_pid(folder, state)
+        if pid is None:
+            # Spawned but the pid not yet written: give it a moment before calling it dead.
+            created = (folder / _store.REQUEST_FILE).stat().st_mtime
+            return time.time() - created < START_GRACE
+        return _store.is_worker_alive(pid, folder)
+
+    @staticmethod
+    def _died(folder: Path, state: dict[str, Any] | None) -> TaskState:
+        log = folder / _store.LOG_FILE
+        return TaskState(
+            status=TaskStatus.FAILED,
+            failure_code="worker_died",
+            failure_message=(
+                "the preview worker stopped without finishing (killed, or the machine "
+                f"restarted); its log is {log}. Submit the request again."
+            ),
+            retryable=True,
+            cost=0.0,
+            raw=state or {},
+        )
+
+    @staticmethod
+    def _state(handle: TaskHandle, folder: Path, state: dict[str, Any]) -> TaskState:
+        word = state.get("status")
+        status = STATUS_WORDS.get(word) if isinstance(word, str) else None
+        if status is None or status is TaskStatus.THROTTLED:
+            raise ProviderError(
+                f"preview: task {handle.task_id} has an unknown status {word!r} in "
+                f"{folder / _store.STATE_FILE}",
+                handle=handle,
+                details={"status": word},
+            )
+        progress = state.get("progress")
+        progress = float(progress) if isinstance(progress, (int, float)) else None
+        if status is TaskStatus.SUCCEEDED:
+            output = folder / _store.OUTPUT_FILE
+            if not output.exists():
+                raise TaskNotFound(
+                    f"preview: the video of task {handle.task_id} was removed from {folder}",
+                    handle=handle,
+                )
+            # The core's `converter=tuple` reads to mypy as an unsolved generic.
+            outputs: Any = (output.as_uri(),)
+            return TaskState(status=status, progress=1.0, outputs=outputs, cost=0.0, raw=state)
+        if status is TaskStatus.FAILED:
+            failure = state.get("failure") or {}
+            return TaskState(
+                status=status,
+                failure_code=failure.get("code"),
+                failure_message=failure.get("message"),
+                retryable=bool(failure.get("retryable", False)),
+                cost=0.0,
+                raw=state,
+            )
+        return TaskState(status=status, progress=progress, raw=state)
+
+    @hookimpl
+    async def cancel(
+        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False
+    ) -> None:
+        folder = self._folder(handle)
+        state = _store.read_state(folder)
+        finished = state is not None and state.get("status") in ("SUCCEEDED", "FAILED")
+        if finished and not delete and not _store.is_cancelled(folder):
+            return  # nothing left to stop; the output stays
+        _store.mark_cancelled(folder)  # first: from now on the worker writes nothing
+        pid = _store.worker_pid(folder, state)
+        if pid is not None and _store.is_worker_alive(pid, folder):
+            _store.stop_worker(pid)
+        self._reap(handle.task_id)
+        _store.write_state(
+            folder,
+            TaskStatus.CANCELLED.value,
+            pid=pid,
+            message="cancelled, output deleted" if delete else "cancelled",
+        )
+        if delete:
+            for name in (_store.OUTPUT_FILE, _store.PARTIAL_FILE):
+                (folder / name).unlink(missing_ok=True)
+            for image in folder.glob("input.*"):
+                image.unlink(missing_ok=True)
+
+    @hookimpl
+    async def find_submitted(
+        self, prepared: PreparedRequest, idempotency_key: str, http: httpx.AsyncClient
+    ) -> TaskHandle | None:
+        task_id = self.store.lookup_key(idempotency_key)
+        return None if task_id is None else self._handle(task_id, prepared.model)
+
+
+def _derived_seed(prompt: str, image_digest: str | None) -> int:
+    digest = hashlib.sha256(f"{prompt}\x00{image_digest or ''}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
