@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import email.utils
 import functools
 import logging
 import posixpath
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -269,7 +271,10 @@ class RunwayProvider:
             )
         if status == 429:
             return Classification(
-                Outcome.RATE_LIMITED, message=f"Runway: {error or 'too many requests'}"
+                Outcome.RATE_LIMITED,
+                message=f"Runway: {error or 'too many requests'}",
+                # A returned Classification replaces the core's defaults, Retry-After included.
+                retry_after=_retry_after(response),
             )
         return None
 
@@ -416,6 +421,28 @@ def _describe_durations(durations: tuple[int, ...]) -> str:
     if len(durations) > 3 and durations == tuple(range(durations[0], durations[-1] + 1)):
         return f"{durations[0]}-{durations[-1]}"
     return ", ".join(map(str, durations[:-1])) + f" or {durations[-1]}"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date), as the SDK reads them."""
+    millis = response.headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _task_url(handle: TaskHandle, http: httpx.AsyncClient) -> str:
