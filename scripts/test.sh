@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs framecast's distributions (editable) and the dev tools, then runs the linters,
+# the type checker and the whole test suite. Works on a fresh machine with Python >= 3.11
+# and pip. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+packages=(-e ./core)
+for dir in runway_plugin kling_plugin plugins/preview; do
+  [ -f "$dir/pyproject.toml" ] && packages+=(-e "./$dir")
+done
+
+"$PYTHON" -m pip install --quiet --disable-pip-version-check "${packages[@]}" -r requirements-dev.txt
+
+echo "== ruff"
+"$PYTHON" -m ruff check .
+"$PYTHON" -m ruff format --check --quiet .
+echo "== mypy"
+srcs=(core/src)
+for dir in runway_plugin kling_plugin plugins/preview; do
+  [ -d "$dir/src" ] && srcs+=("$dir/src")
+done
+"$PYTHON" -m mypy "${srcs[@]}"
+echo "== pytest"
+"$PYTHON" -m pytest "$@"
