@@ -1,0 +1,245 @@
+"""``framecast cameras`` and ``framecast providers`` (with a broken provider installed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from framecast import CAMERA_PHRASES, CameraMove
+
+from ._support import subprocess_env
+
+PROBE_NAMES = "scripted,broken,probe"
+
+
+def install_fake_distribution(site: Path) -> Path:
+    """A distribution (metadata only, like an installed wheel) with three providers:
+    the scripted one, one whose module fails to import, and one that leaves a mark
+    when it is imported. Returns the mark's path."""
+    site.mkdir(parents=True, exist_ok=True)
+    info = site / "framecast_probe-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: framecast-probe\nVersion: 1.2.3\n")
+    (info / "entry_points.txt").write_text(
+        "[framecast]\n"
+        "scripted = tests.cli._scripted:ScriptedProvider\n"
+        "broken = framecast_probe_broken:Provider\n"
+        "probe = framecast_probe_marker:Provider\n"
+    )
+    (site / "framecast_probe_broken.py").write_text(
+        'raise ImportError("framecast_probe_broken needs libfoo, which is missing")\n'
+    )
+    mark = site / "imported.mark"
+    (site / "framecast_probe_marker.py").write_text(
+        "from pathlib import Path\n"
+        f"Path({str(mark)!r}).write_text('imported')\n"
+        "class Provider:\n"
+        "    pass\n"
+    )
+    return mark
+
+
+@pytest.fixture
+def fake_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    site = tmp_path / "site"
+    mark = install_fake_distribution(site)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("FRAMECAST_PLUGINS", PROBE_NAMES)
+    return mark
+
+
+# ------------------------------------------------------------------------- cameras
+
+
+def test_cameras_lists_the_fifteen_moves_with_their_phrase(invoke: Callable[..., Result]) -> None:
+    result = invoke("cameras")
+    assert result.exit_code == 0
+    lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    for move, phrase in CAMERA_PHRASES.items():
+        assert any(line.startswith(move.value) and line.endswith(phrase) for line in lines)
+    assert "tracking_shot" in result.stderr
+
+
+def test_cameras_json(invoke: Callable[..., Result]) -> None:
+    result = invoke("cameras", "--json")
+    assert result.exit_code == 0
+    listed = json.loads(result.stdout)
+    assert [item["move"] for item in listed] == [move.value for move in CameraMove]
+    assert len(listed) == 15
+    assert all(item["phrase"] == CAMERA_PHRASES[CameraMove(item["move"])] for item in listed)
+
+
+# ------------------------------------------------------------------------- providers
+
+
+def test_providers_lists_metadata_without_importing(
+    invoke: Callable[..., Result], fake_site: Path
+) -> None:
+    result = invoke("providers")
+    assert result.exit_code == 0
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
+    assert set(rows) == {"broken", "probe", "scripted"}
+    assert rows["scripted"][1:3] == ["framecast-probe", "1.2.3"]
+    assert not fake_site.exists(), "listing imported a provider module"
+    assert "framecast_probe_broken" not in sys.modules
+
+
+def test_providers_json_is_one_list(invoke: Callable[..., Result], fake_site: Path) -> None:
+    result = invoke("providers", "--json")
+    assert result.exit_code == 0
+    listed = json.loads(result.stdout)
+    assert listed == [
+        {
+            "name": "broken",
+            "distribution": "framecast-probe",
+            "version": "1.2.3",
+            "entry_point": "framecast_probe_broken:Provider",
+        },
+        {
+            "name": "probe",
+            "distribution": "framecast-probe",
+            "version": "1.2.3",
+            "entry_point": "framecast_probe_marker:Provider",
+        },
+        {
+            "name": "scripted",
+            "distribution": "framecast-probe",
+            "version": "1.2.3",
+            "entry_point": "tests.cli._scripted:ScriptedProvider",
+        },
+    ]
+
+
+def test_check_shows_models_and_reports_broken_providers_without_failing(
+    invoke: Callable[..., Result], fake_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # rich wraps tables to the width it is given
+    result = invoke("providers", "--check")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "clip-1" in out and "video" in out
+    assert "clip-0 (withdrawn; use clip-1)" in out
+    assert "16:9, 9:16, 1:1" in out
+    assert "5*, 10" in out  # the default duration is starred
+    assert "broken" in out and "libfoo" in out and "cannot load" in out
+    assert fake_site.exists(), "--check must import the providers"
+
+
+def test_check_json_carries_models_or_the_error(
+    invoke: Callable[..., Result], fake_site: Path
+) -> None:
+    result = invoke("providers", "--check", "--json")
+    assert result.exit_code == 0
+    by_name = {item["name"]: item for item in json.loads(result.stdout)}
+    assert by_name["broken"]["models"] is None
+    assert "libfoo" in by_name["broken"]["error"]
+    assert "framecast-probe" in by_name["broken"]["error"]  # names the distribution
+    scripted = by_name["scripted"]
+    assert scripted["error"] is None
+    clip = next(model for model in scripted["models"] if model["name"] == "clip-1")
+    assert clip["modes"] == ["first-last", "image", "multi-image", "text"]
+    assert clip["durations"] == [5, 10]
+    assert clip["default_duration"] == 5
+    assert clip["ratios"] == ["16:9", "9:16", "1:1"]
+    assert by_name["probe"]["error"] is not None  # a class that implements no hook
+
+
+def test_providers_name_checks_only_that_one(
+    invoke: Callable[..., Result], fake_site: Path
+) -> None:
+    result = invoke("providers", "scripted", "--json")
+    assert result.exit_code == 0
+    shown = json.loads(result.stdout)
+    assert shown["name"] == "scripted"
+    assert [model["name"] for model in shown["models"]] == ["clip-1", "clip-0"]
+    assert not fake_site.exists(), "only the named provider is imported"
+
+
+def test_providers_unknown_name_exits_2_listing_what_is_installed(
+    invoke: Callable[..., Result], fake_site: Path
+) -> None:
+    result = invoke("providers", "nosuch")
+    assert result.exit_code == 2
+    assert "nosuch" in result.stderr
+    assert "broken, probe, scripted" in result.stderr
+
+
+def test_no_provider_installed_says_how_to_add_one(
+    invoke: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRAMECAST_PLUGINS", "no-provider-has-this-name")
+    result = invoke("providers", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+    assert "pip install" in result.stderr
+
+
+# ------------------------------------------------------------------------- start-up
+
+
+def _modules_after(args: list[str], env: dict[str, str]) -> set[str]:
+    """The modules a real ``framecast ARGS`` process had imported when it exited."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.__stderr__.write('MODULES=' + ','.join(sys.modules)))\n"
+        "from framecast._cli import main\n"
+        f"main({args!r})\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    listed = done.stderr.rsplit("MODULES=", 1)[1]
+    return set(listed.split(","))
+
+
+HEAVY = {"httpx", "rich", "PIL", "cattrs", "pluggy", "tests.cli._scripted"}
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    modules = _modules_after(["--help"], subprocess_env())
+    assert not HEAVY & modules
+
+
+def test_providers_imports_no_provider_module_in_a_real_process(tmp_path: Path) -> None:
+    mark = install_fake_distribution(tmp_path / "site")
+    env = subprocess_env(
+        FRAMECAST_PLUGINS=PROBE_NAMES,
+        PYTHONPATH=subprocess_env()["PYTHONPATH"] + ":" + str(tmp_path / "site"),
+    )
+    modules = _modules_after(["providers"], env)
+    assert not {"tests.cli._scripted", "framecast_probe_broken", "framecast_probe_marker"} & modules
+    assert not mark.exists()
+    # The same process with --check does import them: the probe can see an import.
+    modules = _modules_after(["providers", "--check"], env)
+    assert {"tests.cli._scripted", "framecast_probe_marker"} <= modules
+    assert mark.exists()
+
+
+def test_python_dash_m_is_the_same_command(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "framecast", "--version"],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("framecast, version ")
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "framecast", "generate", "--fit", "stretch"],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "stretch" in done.stderr and "Traceback" not in done.stderr
