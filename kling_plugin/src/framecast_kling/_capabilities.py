@@ -46,6 +46,11 @@ def _only(mode: str | None, durations: tuple[int, ...] = DURATIONS) -> Offer:
     return {mode: durations}
 
 
+#: camera_control types without a config (text2video kling-v1 only); framecast's moves map
+#: to ``simple``, the presets are listed so the fake accepts what the API accepts.
+PRESET_CAMERA_TYPES = ("down_back", "forward_up", "right_turn_forward", "left_turn_forward")
+
+
 @dataclass(frozen=True)
 class CameraOffer:
     """One combination where the native ``camera_control`` is documented."""
@@ -101,7 +106,7 @@ MODELS: tuple[KlingModel, ...] = (
         "kling-v1",
         offers={TEXT2VIDEO: _std_pro(), IMAGE2VIDEO: _std_pro()},
         image_tail={"std": (5,), "pro": (5,)},
-        camera=(CameraOffer(TEXT2VIDEO, "std", 5, ("simple",)),),
+        camera=(CameraOffer(TEXT2VIDEO, "std", 5, ("simple", *PRESET_CAMERA_TYPES)),),
         cfg_scale=True,
     ),
     KlingModel(

@@ -12,6 +12,7 @@ from framecast import ProviderError, TaskHandle, TaskState, TaskStatus
 
 __all__ = [
     "PRICE_PER_UNIT",
+    "MalformedAnswer",
     "business_code",
     "error_message",
     "read_envelope",
@@ -36,6 +37,15 @@ STATUSES: Mapping[str, TaskStatus] = {
 _CONTENT_WORDS = ("risk", "content", "security", "moderation", "sensitive", "policy", "audit")
 #: Words that mean the input itself is wrong (mask/image mismatch): not retryable either.
 _INPUT_WORDS = ("mask", "parameter", "invalid", "resolution", "aspect ratio", "format")
+
+
+class MalformedAnswer(ValueError):
+    """Kling's answer could not be read.
+
+    Deliberately not a ``FramecastError``: the core counts any other exception raised after
+    the request was sent as the ambiguous row on submit (a task may exist: look it up) and
+    as transient on poll (read again) -- DESIGN §4's "malformed 2xx" and "malformed body".
+    """
 
 
 def _json(response: httpx.Response) -> Any:
@@ -69,14 +79,13 @@ def read_envelope(response: httpx.Response, what: str) -> Any:
 
     A 2xx answer carrying a non-zero ``code`` is raised as ``httpx.HTTPStatusError`` so the
     core shows it to ``classify`` like any error answer: the business code decides, never
-    the HTTP status. An unreadable body is a ``ProviderError``.
+    the HTTP status. An unreadable body is a ``MalformedAnswer``.
     """
     body = _json(response)
     if not isinstance(body, Mapping) or "code" not in body:
-        raise ProviderError(
+        raise MalformedAnswer(
             f"kling: {what}: the answer is not Kling's JSON envelope "
-            f"(HTTP {response.status_code}, {len(response.content)} bytes)",
-            details={"reason": "malformed", "status": response.status_code},
+            f"(HTTP {response.status_code}, {len(response.content)} bytes)"
         )
     code = business_code(response)
     if code != 0:
@@ -90,10 +99,7 @@ def read_envelope(response: httpx.Response, what: str) -> Any:
 
 def read_task(data: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping) or not isinstance(data.get("task_id"), str):
-        raise ProviderError(
-            f"kling: {what}: the answer has no task (data.task_id missing)",
-            details={"reason": "malformed"},
-        )
+        raise MalformedAnswer(f"kling: {what}: the answer has no task (data.task_id missing)")
     return data
 
 
@@ -101,9 +107,7 @@ def read_task_list(data: Any, what: str) -> list[Mapping[str, Any]]:
     if data is None:
         return []
     if not isinstance(data, list):
-        raise ProviderError(
-            f"kling: {what}: expected a list of tasks", details={"reason": "malformed"}
-        )
+        raise MalformedAnswer(f"kling: {what}: expected a list of tasks")
     return [task for task in data if isinstance(task, Mapping)]
 
 
@@ -163,10 +167,8 @@ def task_state(task: Mapping[str, Any], handle: TaskHandle | None = None) -> Tas
     if status is TaskStatus.SUCCEEDED:
         outputs = _video_urls(task)
         if not outputs:
-            raise ProviderError(
-                f"kling: task {task.get('task_id')} succeeded without a video URL",
-                handle=handle,
-                details={"reason": "malformed"},
+            raise MalformedAnswer(
+                f"kling: task {task.get('task_id')} succeeded without a video URL"
             )
     elif status is TaskStatus.FAILED:
         failure_message = message or "Kling reported the task failed without a reason"
