@@ -569,6 +569,7 @@ class Runner:
                 current_submit.reset(token)
             outcome = classification.outcome
             if outcome in (Outcome.RETRY, Outcome.RATE_LIMITED):
+                track.sent = False  # refused: no task exists, so a cancel need not wait
                 if attempt >= policy.max_attempts or state["cancel"]:
                     if ambiguous:
                         raise self._outcome_unknown(p, window_start, last)
@@ -897,7 +898,8 @@ class Runner:
                 await self._emit_progress(handle, state, on_progress)
                 if state.status is TaskStatus.THROTTLED:
                     throttled += 1
-                    delay = min(interval * 2**throttled, max(THROTTLED_BACKOFF_CAP, interval))
+                    base = interval if interval > 0 else 1.0
+                    delay = min(base * 2**throttled, max(THROTTLED_BACKOFF_CAP, interval))
                 else:
                     throttled = 0
                     delay = interval
