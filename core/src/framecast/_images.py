@@ -258,7 +258,7 @@ def fit_image(ref: ImageRef, target: str, mode: str, field: str = "image") -> Im
 
     ref = measure(ref, field, ImageConstraints().max_pixels)
     want = parsed[0] / parsed[1]
-    with Image.open(io.BytesIO(ref.data)) as opened:
+    with Image.open(io.BytesIO(ref.data or b"")) as opened:
         img = opened.convert("RGB")
     width, height = img.size
     if mode == "crop":

@@ -123,7 +123,7 @@ def load_provider_class(name: str, env: Mapping[str, str] | None = None) -> type
             f"{entry.describe()} names {type(obj).__name__}, not a provider class",
             details={"entry_point": entry.name, "distribution": entry.distribution},
         )
-    obj.__framecast_entry__ = entry
+    setattr(obj, "__framecast_entry__", entry)  # noqa: B010 - lets Runner name its origin
     return obj  # type: ignore[no-any-return]
 
 

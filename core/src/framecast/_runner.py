@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as _dt
 import inspect
 import logging
@@ -495,6 +496,7 @@ class Runner:
         track = SubmitTrack(p.prepared.method, p.prepared.path)
         state = {"cancel": False}
         task = asyncio.ensure_future(self._submit_with_retries(p, track, state))
+        handle: TaskHandle | None
         try:
             handle = await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -1184,7 +1186,10 @@ class SyncRunner:
         return Runner(provider, **kwargs)
 
     def _call(self, coro: Awaitable[T]) -> T:
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(
+            coro,  # type: ignore[arg-type]
+            self._loop,
+        )
         try:
             return future.result()
         except KeyboardInterrupt:
