@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import attrs
 import httpx
 from framecast import (
     CameraPlan,
@@ -202,6 +203,14 @@ class ScriptedProvider:
     ) -> None:
         origin = handle.base_url or str(http.base_url)
         await http.delete(f"{origin.rstrip('/')}/tasks/{handle.task_id}")
+
+
+class NoCancelProvider(ScriptedProvider):
+    """The same provider, declaring that it cannot cancel (as Kling does)."""
+
+    @hookimpl
+    def provider_info(self) -> ProviderInfo:
+        return attrs.evolve(super().provider_info(), supports_cancel=False)
 
 
 class _Bearer(httpx.Auth):

@@ -62,6 +62,11 @@ class Output:
             self._stdout = Console(file=click.get_text_stream("stdout"), highlight=False)
         return self._stdout
 
+    @property
+    def live_progress(self) -> bool:
+        """Whether progress is a live rich bar (a terminal, not --json) or plain lines."""
+        return not self.json_mode and self.stderr.is_terminal
+
     def message(self, text: str) -> None:
         """A line for the person at the terminal (stderr, never markup-interpreted)."""
         click.echo(text, err=True)
@@ -161,9 +166,9 @@ def _detail_lines(error: FramecastError) -> list[str]:
     lines: list[str] = []
     details = error.details
     allowed = details.get("allowed")
-    if allowed is not None and str(allowed) not in error.message:
-        shown = ", ".join(map(str, allowed)) if isinstance(allowed, list | tuple) else allowed
-        lines.append(f"allowed: {shown}")
+    listed = allowed if isinstance(allowed, list | tuple) else [allowed]
+    if allowed is not None and not all(str(item) in error.message for item in listed):
+        lines.append(f"allowed: {', '.join(map(str, listed))}")
     if type(error).__name__ == "OutcomeUnknown":
         for key in ("model", "fingerprint", "window_start", "window_end", "estimate"):
             if details.get(key) is not None:

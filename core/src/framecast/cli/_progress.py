@@ -27,8 +27,10 @@ class TaskProgress:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._last: tuple[str, int | None] | None = None
+        self._active = False
 
     def __enter__(self) -> TaskProgress:
+        self._active = True
         if not self._plain:
             from rich.progress import (
                 BarColumn,
@@ -60,13 +62,18 @@ class TaskProgress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._active = False
         if self._progress is not None:
             self._progress.stop()
 
     def submitted(self, handle: TaskHandle) -> None:
+        if not self._active:
+            return
         self._show(f"{handle.provider} task {handle.task_id}", "submitted", None)
 
     def __call__(self, handle: TaskHandle, state: TaskState) -> None:
+        if not self._active:
+            return
         status = _status_text(state)
         self._show(f"{handle.provider} task {handle.task_id}", status, state.progress)
 

@@ -165,7 +165,7 @@ async def generate(
 
     out = command.out
     request = request_factory()
-    progress = TaskProgress(out.stderr, plain=out.json_mode)
+    progress = TaskProgress(out.stderr, plain=not out.live_progress)
     recorder = _recorder(lambda handle: (command.remember(handle), progress.submitted(handle)))
     async with command.runner(plugins=[recorder]) as runner:
         if dry_run:
@@ -199,7 +199,7 @@ async def _finish_result(
     out = command.out
     saved: Path | None = None
     if out_path is not None and result.outputs:
-        with DownloadProgress(out.stderr, plain=out.json_mode, name=str(out_path)) as bar:
+        with DownloadProgress(out.stderr, plain=not out.live_progress, name=str(out_path)) as bar:
             saved = await runner.download(result, out_path, on_progress=bar)
     if out.json_mode:
         shown = result.to_dict()
@@ -312,7 +312,7 @@ async def wait(
 
     runner, handle = await _open_for_handle(command, raw)
     async with runner:
-        with TaskProgress(command.out.stderr, plain=command.out.json_mode) as progress:
+        with TaskProgress(command.out.stderr, plain=not command.out.live_progress) as progress:
             progress.submitted(handle)
             result = await runner.wait(handle, timeout=timeout, on_progress=progress)
         return await _finish_result(command, runner, result, out_path)
