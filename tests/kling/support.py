@@ -1,0 +1,98 @@
+"""Helpers for the Kling plugin's tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from framecast import GenerationRequest, ImageRef, ModelInfo
+from framecast_kling import KlingProvider
+from PIL import Image
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+BASE_URL = "https://api-singapore.klingai.com"
+#: 2026-01-01T00:00:00Z: the fixed "now" of provider and fake in hook-level tests.
+NOW = 1_767_225_600.0
+
+
+class FixedClock:
+    """Seconds since the epoch, moved by hand."""
+
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def image_ref(path: Path | None = None, *, size: tuple[int, int] | None = None) -> ImageRef:
+    """An ``ImageRef`` as the runner passes it to ``prepare`` (bytes sniffed and measured)."""
+    if path is not None:
+        data = path.read_bytes()
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+        return ImageRef(
+            source="file", data=data, media_type="image/png", width=width, height=height,
+            name=path.name,
+        )  # fmt: skip
+    assert size is not None
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (40, 90, 160)).save(buffer, format="PNG")
+    return ImageRef(
+        source="bytes", data=buffer.getvalue(), media_type="image/png", width=size[0],
+        height=size[1],
+    )  # fmt: skip
+
+
+def url_ref(url: str = "https://example.com/frame.png") -> ImageRef:
+    return ImageRef(source="url", url=url)
+
+
+def model_of(provider: KlingProvider, name: str) -> ModelInfo:
+    model = provider.provider_info().model(name)
+    assert model is not None, name
+    return model
+
+
+def prepare(provider: KlingProvider, request: GenerationRequest, model: str | None = None) -> Any:
+    """Run the sync hooks in the runner's order; returns the ``PreparedRequest``."""
+    info = provider.provider_info()
+    name = model or request.model or info.default_model(request.mode)
+    assert name is not None
+    if request.idempotency_key is None:
+        request = request.evolve(idempotency_key="key-0001")
+    request = request.evolve(model=name)
+    model_info = model_of(provider, name)
+    ratio_plan = provider.map_ratio(request=request, model=model_info)
+    camera_plan = provider.translate_camera(request=request, model=model_info)
+    return provider.prepare(
+        request=request, model=model_info, ratio_plan=ratio_plan, camera_plan=camera_plan
+    )
+
+
+async def _raise_for_status(response: httpx.Response) -> None:
+    await response.aread()
+    response.raise_for_status()
+
+
+def make_client(
+    handler: Callable[[httpx.Request], httpx.Response],
+    provider: KlingProvider,
+    *,
+    raise_in_hook: bool = True,
+) -> httpx.AsyncClient:
+    """A client like the lead's example: with ``raise_in_hook`` the non-2xx check is a
+    response event hook (which runs before the auth flow sees the answer)."""
+    hooks: dict[str, list[Any]] = {"response": [_raise_for_status]} if raise_in_hook else {}
+    return httpx.AsyncClient(
+        base_url=BASE_URL,
+        transport=httpx.MockTransport(handler),
+        auth=provider.auth(),
+        event_hooks=hooks,
+    )
