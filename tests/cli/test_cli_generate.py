@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-
 from framecast import CAMERA_PHRASES, CameraMove
 from framecast.cli import _tasks
 
