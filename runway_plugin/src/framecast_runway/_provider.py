@@ -43,6 +43,7 @@ from ._models import ENDPOINT_PATHS, MODELS, RunwayModel, Variant, endpoint_for,
 from ._pricing import estimate_cost
 from ._ratios import plan_ratio
 from ._wire import (
+    MalformedResponse,
     build_body,
     describe_issues,
     error_message,
@@ -492,9 +493,8 @@ def _upload_slot(response: httpx.Response) -> Mapping[str, Any]:
         or not str(data["runwayUri"]).startswith("runway://")
         or not isinstance(data.get("fields", {}), dict)
     ):
-        raise ProviderError(
-            "Runway's upload answer lacks uploadUrl, fields or a runway:// runwayUri",
-            details={"status": response.status_code},
+        raise MalformedResponse(
+            "Runway's upload answer lacks uploadUrl, fields or a runway:// runwayUri"
         )
     return {
         "uploadUrl": data["uploadUrl"],

@@ -32,6 +32,7 @@ from ._pricing import CREDIT_USD
 __all__ = [
     "STATUS_MAP",
     "BodyParts",
+    "MalformedResponse",
     "build_body",
     "describe_issues",
     "error_message",
@@ -40,6 +41,16 @@ __all__ = [
     "retryable_failure",
     "substitute",
 ]
+
+
+class MalformedResponse(ValueError):
+    """A 2xx answer framecast cannot read.
+
+    Deliberately not a ``FramecastError``: the runner treats any other exception raised after
+    a request was sent as the ambiguous row of its table (a create whose answer is unreadable
+    may have made a task: ``OutcomeUnknown``; an unreadable poll is retried).
+    """
+
 
 #: Runway task status -> framecast status (runway.md §3).
 STATUS_MAP: Mapping[str, TaskStatus] = {
@@ -309,16 +320,12 @@ def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
     try:
         data = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        raise ProviderError(
+        raise MalformedResponse(
             f"Runway answered {what} with a body that is not JSON "
-            f"(HTTP {response.status_code}, {len(response.content)} bytes)",
-            details={"status": response.status_code},
+            f"(HTTP {response.status_code}, {len(response.content)} bytes)"
         ) from None
     if not isinstance(data, dict):
-        raise ProviderError(
-            f"Runway answered {what} with JSON that is not an object",
-            details={"status": response.status_code},
-        )
+        raise MalformedResponse(f"Runway answered {what} with JSON that is not an object")
     return data
 
 
@@ -327,9 +334,8 @@ def parse_created(response: httpx.Response) -> tuple[str, float | None]:
     data = _json_object(response, "a create request")
     task_id = data.get("id")
     if not isinstance(task_id, str) or not task_id:
-        raise ProviderError(
-            "Runway's create response has no task id",
-            details={"status": response.status_code, "keys": sorted(data)},
+        raise MalformedResponse(
+            f"Runway's create response has no task id (keys: {', '.join(sorted(data))})"
         )
     return task_id, _credits(data.get("estimatedCost"))
 
@@ -385,9 +391,8 @@ def parse_task(response: httpx.Response, handle: TaskHandle) -> TaskState:
     elif status is TaskStatus.SUCCEEDED:
         output = data.get("output")
         if not isinstance(output, list) or not all(isinstance(u, str) for u in output):
-            raise ProviderError(
-                f"Runway's SUCCEEDED task {handle.task_id} has no list of output URLs",
-                handle=handle,
+            raise MalformedResponse(
+                f"Runway's SUCCEEDED task {handle.task_id} has no list of output URLs"
             )
         common["outputs"] = tuple(output)
         common["progress"] = 1.0

@@ -29,13 +29,14 @@ Everything is deterministic for a given ``seed`` (task ids, upload ids).
 Public counters for assertions: ``tasks_created``, ``requests``, ``uploads``,
 ``deleted`` (task ids), ``deleted_finished`` (finished tasks whose output was deleted),
 ``violations`` (protocol breaches the client made: credentials on a foreign host, a
-missing header, a bad body accepted by no server) and ``log`` (method, URL, status).
+missing header) and ``log`` (method, URL, status; 0 when no answer reached the client).
 
 Never use it inside an active vcrpy cassette: vcrpy intercepts ``MockTransport`` too.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -217,16 +218,19 @@ class RunwayFake:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
+        handler: Handler = self._serve
         for method, fragment, faults in self._faults:
             if faults and request.method == method and fragment in str(request.url):
                 fault = faults.pop(0)
-                return self._logged(request, fault(request, self._serve))
-        return self._logged(request, self._serve(request))
-
-    def _logged(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
-        self.log.append(
-            (request.method, str(request.url.copy_with(query=None)), response.status_code)
-        )
+                handler = functools.partial(fault, handler=self._serve)
+                break
+        url = str(request.url.copy_with(query=None))
+        try:
+            response = handler(request)
+        except Exception:
+            self.log.append((request.method, url, 0))  # 0: no answer reached the client
+            raise
+        self.log.append((request.method, url, response.status_code))
         return response
 
     def _serve(self, request: httpx.Request) -> httpx.Response:
