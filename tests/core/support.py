@@ -104,4 +104,5 @@ def sent_image_size(body: dict[str, Any]) -> tuple[int, int]:
 
 
 def text_request(**changes: Any) -> GenerationRequest:
-    return GenerationRequest(prompt="a lighthouse at dusk", **changes)
+    changes.setdefault("prompt", "a lighthouse at dusk")
+    return GenerationRequest(**changes)

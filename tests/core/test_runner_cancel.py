@@ -1,0 +1,159 @@
+"""Cancellation: of a generate() in flight (the handle rides on the error), and of a task
+through the provider (cancel, delete, providers without cancel)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from framecast import (
+    FramecastCancelled,
+    GenerationRequest,
+    NotSupported,
+    TaskHandle,
+    TaskStatus,
+    ValidationError,
+    hookimpl,
+)
+from framecast.testing import VirtualClock
+
+from .acme import AcmeServer
+from .support import acme_class, make_runner, scripted, text_request
+
+pytestmark = pytest.mark.anyio
+
+
+class SlowCreate:
+    """Acme whose create requests wait for ``release`` (the request is on the wire)."""
+
+    def __init__(self, server: AcmeServer) -> None:
+        self.server = server
+        self.sent = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            self.sent.set()
+            await self.release.wait()
+        return self.server(request)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.submitted: list[TaskHandle] = []
+
+    @hookimpl
+    def on_submitted(self, handle: TaskHandle, request: GenerationRequest) -> None:
+        self.submitted.append(handle)
+
+
+async def test_cancel_after_the_submit_was_sent_hands_back_the_created_task() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock)
+    slow = SlowCreate(server)
+    observer = Recorder()
+    async with make_runner(slow, clock, plugins=[observer]) as runner:
+        job = asyncio.create_task(runner.generate(text_request()))
+        await slow.sent.wait()
+        job.cancel()
+        await asyncio.sleep(0)
+        slow.release.set()
+        with pytest.raises(FramecastCancelled) as caught:
+            await job
+    handle = caught.value.handle
+    assert handle is not None and handle.task_id == "task-1"
+    assert handle.idempotency_key == server.tasks["task-1"]["key"]
+    assert observer.submitted == [handle]
+    assert server.created == 1
+    assert not any(r.url.path == "/v1/videos/task-1" for r in server.requests)  # no polling
+
+
+async def test_cancel_of_submit_after_send_also_hands_back_the_task() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock)
+    slow = SlowCreate(server)
+    async with make_runner(slow, clock) as runner:
+        job = asyncio.create_task(runner.submit(text_request()))
+        await slow.sent.wait()
+        job.cancel()
+        slow.release.set()
+        with pytest.raises(FramecastCancelled) as caught:
+            await job
+    assert caught.value.handle is not None and caught.value.handle.task_id == "task-1"
+
+
+async def test_cancel_before_the_submit_was_sent_creates_no_task() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, polls_to_finish=1)
+    slow = SlowCreate(server)
+    observer = Recorder()
+    async with make_runner(slow, clock, plugins=[observer], max_in_flight_requests=1) as runner:
+        first = asyncio.create_task(runner.submit(text_request()))
+        await slow.sent.wait()  # holds the only request slot
+        second = asyncio.create_task(runner.generate(text_request(prompt="second")))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the second submit now waits for a slot
+        second.cancel()
+        with pytest.raises(FramecastCancelled) as caught:
+            await second
+        slow.release.set()
+        await first
+    assert caught.value.handle is None
+    assert server.created == 1
+    assert [body["prompt"] for body in server.bodies] == ["a lighthouse at dusk"]
+    assert [h.task_id for h in observer.submitted] == ["task-1"]
+
+
+async def test_cancel_while_waiting_keeps_the_task_and_frees_the_slot() -> None:
+    clock, server, faults = scripted(polls_to_finish=100)
+    async with make_runner(faults, clock, max_running_tasks=1) as runner:
+        job = asyncio.create_task(runner.generate(text_request()))
+        while not server.created:
+            await asyncio.sleep(0)
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+        server.polls_to_finish = 1
+        # The slot was released: a second generate can run.
+        result = await asyncio.wait_for(runner.generate(text_request()), timeout=5)
+    assert result.status is TaskStatus.SUCCEEDED
+    assert "task-1" in server.tasks  # cancelling the wait never cancels the task
+
+
+# ---------------------------------------------------------------- cancelling a task
+
+
+async def test_cancel_stops_an_unfinished_task() -> None:
+    clock, server, faults = scripted(polls_to_finish=10)
+    async with make_runner(faults, clock) as runner:
+        handle = await runner.submit(text_request())
+        state = await runner.cancel(handle.to_json())
+    assert state.status is TaskStatus.CANCELLED
+    assert "task-1" not in server.tasks
+    assert ("DELETE", "/v1/videos/task-1", "pass") in faults.log
+
+
+async def test_cancel_of_a_finished_task_needs_delete() -> None:
+    clock, server, faults = scripted(polls_to_finish=1)
+    async with make_runner(faults, clock) as runner:
+        handle = await runner.submit(text_request())
+        await runner.wait(handle)
+        with pytest.raises(ValidationError) as caught:
+            await runner.cancel(handle)
+        assert caught.value.field == "delete"
+        assert "task-1" in server.tasks  # the paid output is still there
+        await runner.cancel(handle, delete=True)
+    assert "task-1" not in server.tasks
+
+
+async def test_cancel_where_the_provider_cannot_is_not_supported() -> None:
+    clock, server, faults = scripted(polls_to_finish=10)
+    provider = acme_class(clock, supports_cancel=False)
+    async with make_runner(faults, clock, provider=provider) as runner:
+        handle = await runner.submit(text_request())
+        with pytest.raises(NotSupported) as caught:
+            await runner.cancel(handle)
+    assert caught.value.handle == handle
+    assert "task-1" in server.tasks
+    assert not any(m == "DELETE" for m, _, _ in faults.log)
