@@ -75,6 +75,7 @@ logger = logging.getLogger("framecast")
 T = TypeVar("T")
 ProgressCallback = Callable[[TaskHandle, TaskState], Any]
 THROTTLED_BACKOFF_CAP = 60.0
+DEFAULT_POLL_INTERVAL = 1.0  # seconds, when neither the provider nor the user sets one
 
 
 @attrs.frozen
@@ -236,7 +237,8 @@ class Runner:
                     f"{self._env['FRAMECAST_POLL_INTERVAL']!r}"
                 ) from None
         if wanted is None:
-            return floor
+            # A provider without a floor (a local renderer) still gets a sane default.
+            return floor if floor > 0 else DEFAULT_POLL_INTERVAL
         if self._is_official(self.base_url):
             return max(wanted, floor)  # the floor is the provider's rule on its own hosts
         return max(0.0, wanted)
