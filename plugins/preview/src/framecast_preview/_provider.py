@@ -88,7 +88,7 @@ STATUS_WORDS = {status.value: status for status in TaskStatus}
 
 def even(value: float) -> int:
     """The nearest even whole number, at least 2: H.264 with 4:2:0 chroma needs even sides."""
-    return max(2, 2 * round(value / 2))
+    return max(2, 2 * math.floor(value / 2 + 0.5))  # halves round up, not to even
 
 
 def output_size(ratio: str, short_side: int) -> tuple[int, int]:
@@ -162,7 +162,9 @@ class PreviewProvider:
             prompt_unit="characters",
             image=ImageConstraints(
                 formats=("jpeg", "png", "webp"),
-                url_schemes=(),  # offline: it cannot fetch a URL
+                # The preview never fetches: map_ratio asks the core to download a URL
+                # image (and fit it) before submit, so the worker always gets bytes.
+                url_schemes=("https",),
                 max_raw_bytes=50 * 1024 * 1024,
                 min_side=16,
             ),
@@ -197,17 +199,27 @@ class PreviewProvider:
     @hookimpl
     def map_ratio(self, request: GenerationRequest, model: ModelInfo) -> RatioPlan:
         image = request.image if isinstance(request.image, ImageRef) else None
+        if request.ratio is None:
+            ratio = None
+        else:
+            parsed = parse_ratio(request.ratio)
+            if parsed is None:
+                raise _bad_ratio(request.ratio)
+            ratio = reduced_ratio(*parsed)
+        if image is not None and image.url is not None:
+            # Its size is unknown until downloaded: the core fetches it and fits it to the
+            # ratio (a URL alone cannot say what its own aspect is).
+            ratio = ratio or DEFAULT_RATIO
+            if request.image_fit == "pad":
+                return RatioPlan(wire_value=ratio, fit="pad", fit_aspect=ratio)
+            return RatioPlan(wire_value=ratio, fit="crop", fit_aspect=ratio)
         image_ratio = (
             reduced_ratio(image.width, image.height)
             if image is not None and image.width and image.height
             else None
         )
-        if request.ratio is None:
+        if ratio is None:
             return RatioPlan(wire_value=image_ratio or DEFAULT_RATIO)
-        parsed = parse_ratio(request.ratio)
-        if parsed is None:
-            raise _bad_ratio(request.ratio)
-        ratio = reduced_ratio(*parsed)
         if image_ratio is None or image_ratio == ratio:
             return RatioPlan(wire_value=ratio)
         if request.image_fit in ("crop", "pad"):
@@ -272,8 +284,9 @@ class PreviewProvider:
         uploads: tuple[PendingUpload, ...] = ()
         image_digest = None
         if mode is Mode.IMAGE:
-            image = self._local_image(request.image)
-            image_digest = hashlib.sha256(image.data or b"").hexdigest()
+            image = self._image(request.image)
+            content = image.data if image.data is not None else (image.url or "").encode()
+            image_digest = hashlib.sha256(content).hexdigest()
             uploads = (PendingUpload(placeholder=IMAGE_PLACEHOLDER, image=image),)
             notes.append("the prompt is not interpreted offline: the move plays over the image")
         elif not request.prompt.strip():
@@ -343,15 +356,14 @@ class PreviewProvider:
         return value
 
     @staticmethod
-    def _local_image(image: Any) -> ImageRef:
-        if isinstance(image, ImageRef) and image.data is not None:
-            return image
+    def _image(image: Any) -> ImageRef:
+        if isinstance(image, ImageRef):
+            return image  # a URL one is downloaded by the core before submit
         raise ValidationError(
-            "image: the offline preview renders local images only (a file, bytes or a data "
-            "URI); it cannot fetch a URL — download it first",
+            "image: expected the runner's checked image (an ImageRef)",
             field="image",
-            value=image.describe() if isinstance(image, ImageRef) else type(image).__name__,
-            allowed="a local file, raw bytes or a data URI",
+            value=type(image).__name__,
+            allowed="a local file, raw bytes, a data URI or an https URL",
         )
 
     @hookimpl
@@ -412,6 +424,14 @@ class PreviewProvider:
         body = dict(prepared.body)
         for upload in prepared.uploads:
             image = upload.image
+            if image.data is None:
+                raise ValidationError(
+                    "image: the preview renders bytes; the image URL was not downloaded "
+                    "(submit through framecast's Runner, which fetches it)",
+                    field="image",
+                    value=image.describe(),
+                    allowed="a local file, raw bytes or a data URI",
+                )
             extension = (image.media_type or "image/png").split("/")[-1].replace("jpeg", "jpg")
             name = f"input.{extension}"
             (folder / name).write_bytes(image.data or b"")
