@@ -36,7 +36,6 @@ Never use it inside an active vcrpy cassette: vcrpy intercepts ``MockTransport``
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 import re
@@ -222,7 +221,7 @@ class RunwayFake:
         for method, fragment, faults in self._faults:
             if faults and request.method == method and fragment in str(request.url):
                 fault = faults.pop(0)
-                handler = functools.partial(fault, handler=self._serve)
+                handler = _bind(fault, self._serve)
                 break
         url = str(request.url.copy_with(query=None))
         try:
@@ -502,6 +501,10 @@ def _parse_multipart(request: httpx.Request) -> tuple[dict[str, str], dict[str, 
 
 
 # ---------------------------------------------------------------------- faults
+
+
+def _bind(fault: Fault, serve: Handler) -> Handler:
+    return lambda request: fault(request, serve)
 
 
 def _named(name: str, fault: Fault) -> Fault:
