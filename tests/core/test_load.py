@@ -1,0 +1,69 @@
+"""1,000 concurrent generate() calls behind the FIFO gate and the running-task cap."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+from framecast import TaskStatus
+from framecast.testing import VirtualClock
+
+from .acme import AcmeServer
+from .support import make_runner, text_request
+
+pytestmark = pytest.mark.anyio
+
+TASKS = 1000
+
+
+class Meter:
+    """Wraps Acme: measures requests in flight at once and tasks being waited on at once."""
+
+    def __init__(self, server: AcmeServer) -> None:
+        self.server = server
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.running: set[str] = set()
+        self.max_running = 0
+        self.create_order: list[int] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0)  # let every other task run: contention is real
+            await asyncio.sleep(0)
+            response = self.server(request)
+        finally:
+            self.in_flight -= 1
+        if request.method == "POST":
+            self.create_order.append(int(json.loads(request.content)["prompt"].split()[-1]))
+            self.running.add(response.json()["data"]["id"])
+        elif response.status_code == 200 and request.url.path.startswith("/v1/videos/"):
+            data = response.json()["data"]
+            if data["status"] == "done":
+                self.running.discard(data["id"])
+        self.max_running = max(self.max_running, len(self.running))
+        return response
+
+
+async def test_thousand_tasks_respect_the_gate_the_cap_and_fifo_order() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, polls_to_finish=2)
+    meter = Meter(server)
+    started = time.perf_counter()
+    async with make_runner(meter, clock, max_in_flight_requests=10, max_running_tasks=50) as runner:
+        results = await asyncio.gather(
+            *(runner.generate(text_request(prompt=f"shot {i}")) for i in range(TASKS))
+        )
+    elapsed = time.perf_counter() - started
+    assert all(r.status is TaskStatus.SUCCEEDED for r in results)
+    assert len({r.handle.task_id for r in results}) == TASKS
+    assert server.created == TASKS
+    assert 1 < meter.max_in_flight <= 10
+    assert 1 < meter.max_running <= 50
+    assert meter.create_order == list(range(TASKS))  # first come, first served
+    assert elapsed < 15, f"{elapsed:.1f} s for {TASKS} tasks"
