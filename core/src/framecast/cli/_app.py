@@ -165,17 +165,26 @@ def _start(json_mode: bool, debug: bool) -> Output:
     from ._output import Output
 
     if debug:
-        _enable_debug_logging()
+        _enable_debug_logging(click.get_current_context())
     return Output(json_mode=json_mode, debug=debug)
 
 
-def _enable_debug_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def _enable_debug_logging(ctx: click.Context) -> None:
+    """DEBUG records of framecast's loggers to stderr, for this command only."""
+    handler = logging.StreamHandler(click.get_text_stream("stderr"))
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    for name in _logger_names():
-        logger = logging.getLogger(name)
+    loggers = [logging.getLogger(name) for name in _logger_names()]
+    previous = [logger.level for logger in loggers]
+    for logger in loggers:
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
+
+    def restore() -> None:
+        for logger, level in zip(loggers, previous, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+    ctx.call_on_close(restore)
 
 
 def _logger_names() -> list[str]:

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Output", "compact_json", "resume_command"]
 
-#: Errors after which waiting again makes no sense: the task is over or gone.
-_FINAL_ERRORS = ("GenerationFailed", "TaskNotFound")
+#: Errors after which the task certainly runs on, and those after which it may.
+_RUNS_ON = frozenset({"TaskTimeout", "FramecastCancelled", "NotSupported"})
+_MAY_RUN_ON = frozenset({"ProviderError", "RateLimited", "AuthenticationError", "AccountError"})
 
 
 def compact_json(value: Any) -> str:
@@ -101,14 +102,16 @@ class Output:
         for line in _detail_lines(error):
             self.message(f"  {line}")
         handle = error.handle
+        kind = type(error).__name__
         if handle is not None:
-            if type(error).__name__ in _FINAL_ERRORS:
-                self.message(f"  task: {compact_json(handle.to_dict())}")
-            else:
-                self.message("The task keeps running. Its handle:")
+            if kind in _RUNS_ON or kind in _MAY_RUN_ON:
+                runs = "keeps running" if kind in _RUNS_ON else "may still be running"
+                self.message(f"The task {runs}. Its handle:")
                 self.message(f"  {compact_json(handle.to_dict())}")
                 self.message("Resume with:")
                 self.message(f"  {resume_command(handle, resume_extra)}")
+            else:
+                self.message(f"  task: {compact_json(handle.to_dict())}")
         if self.json_mode:
             self.emit({"error": error.to_dict()})
         return code

@@ -106,12 +106,10 @@ class TaskCommand:
             if isinstance(error, FramecastCancelled) and error.handle is not None:
                 cancelled = error
             elif handle is not None:
-                cancelled = FramecastCancelled(
-                    "interrupted; the task was not cancelled", handle=handle
-                )
+                cancelled = FramecastCancelled("the task was not cancelled", handle=handle)
             else:
                 cancelled = FramecastCancelled(
-                    "interrupted before any task was submitted; nothing is running"
+                    "nothing was submitted before the interruption; nothing is running"
                 )
             return self.out.error(
                 cancelled,
@@ -166,7 +164,12 @@ async def generate(
     out = command.out
     request = request_factory()
     progress = TaskProgress(out.stderr, plain=not out.live_progress)
-    recorder = _recorder(lambda handle: (command.remember(handle), progress.submitted(handle)))
+
+    def submitted(handle: TaskHandle) -> None:
+        command.remember(handle)
+        progress.submitted(handle)
+
+    recorder = _recorder(submitted)
     async with command.runner(plugins=[recorder]) as runner:
         if dry_run:
             prepared = runner.prepare(request)
