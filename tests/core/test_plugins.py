@@ -1,0 +1,263 @@
+"""Discovery and loading of providers (DESIGN §2): entry points, contract checks at load,
+errors that name the entry point, distribution and hook."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import httpx
+import pytest
+from framecast import ConfigurationError, Runner, TaskHandle, TaskState, hookimpl
+from framecast._plugins import (
+    PluginLoadError,
+    check_provider,
+    find_entry,
+    list_providers,
+)
+
+from .support import ENV
+
+REAL = {"runway", "kling", "preview"}
+PROVIDER_MODULES = ("framecast_runway", "framecast_kling", "framecast_preview")
+
+BROKEN_MODULE = textwrap.dedent(
+    """
+    import httpx
+    from framecast import hookimpl
+    from tests.core.acme import AcmeProvider
+
+
+    class Fine(AcmeProvider):
+        pass
+
+
+    class Misspelt(AcmeProvider):
+        @hookimpl
+        def translate_camra(self, request, model):
+            return None
+
+
+    class SyncSubmit(AcmeProvider):
+        @hookimpl
+        def submit(self, prepared, http):
+            return None
+
+
+    class Crashes(AcmeProvider):
+        def __init__(self, settings):
+            raise RuntimeError("constructor exploded")
+
+
+    not_a_class = 42
+    """
+)
+
+ENTRY_POINTS = textwrap.dedent(
+    """
+    [framecast]
+    fine = fc_broken:Fine
+    misspelt = fc_broken:Misspelt
+    syncsubmit = fc_broken:SyncSubmit
+    crashes = fc_broken:Crashes
+    notaclass = fc_broken:not_a_class
+    ghost = fc_ghost_module_missing:Provider
+    """
+)
+
+
+@pytest.fixture
+def broken_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A distribution ``framecast-broken 0.1`` on ``sys.path`` (nothing is installed)."""
+    (tmp_path / "fc_broken.py").write_text(BROKEN_MODULE)
+    info = tmp_path / "framecast_broken-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: framecast-broken\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(ENTRY_POINTS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "fc_broken", raising=False)
+    yield tmp_path
+    sys.modules.pop("fc_broken", None)
+
+
+def load_error(name: str, **kwargs) -> PluginLoadError:
+    with pytest.raises(PluginLoadError) as caught:
+        Runner(name, env=ENV, **kwargs)
+    return caught.value
+
+
+# ---------------------------------------------------------------- refused at load
+
+
+def test_a_misspelt_hook_is_refused_naming_entry_point_distribution_and_hook(broken_dist) -> None:
+    error = load_error("misspelt")
+    assert "'misspelt'" in error.message
+    assert "framecast-broken 0.1" in error.message
+    assert "translate_camra" in error.message
+
+
+def test_a_sync_submit_is_refused_naming_the_hook(broken_dist) -> None:
+    error = load_error("syncsubmit")
+    assert "'submit'" in error.message and "async def" in error.message
+    assert "framecast-broken" in error.message and "'syncsubmit'" in error.message
+
+
+def test_a_constructor_that_raises_is_a_load_error_naming_the_entry_point(broken_dist) -> None:
+    error = load_error("crashes")
+    assert "constructor exploded" in error.message
+    assert "'crashes'" in error.message and "framecast-broken" in error.message
+
+
+def test_an_entry_point_naming_a_non_class_is_refused(broken_dist) -> None:
+    error = load_error("notaclass")
+    assert "not a provider class" in error.message and "'notaclass'" in error.message
+
+
+def test_an_entry_point_whose_module_is_missing_is_a_load_error(broken_dist) -> None:
+    error = load_error("ghost")
+    assert "fc_ghost_module_missing" in error.message and "framecast-broken" in error.message
+
+
+class HostPoll:
+    @hookimpl
+    async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
+        raise AssertionError("never called")
+
+
+class HostClassify:
+    @hookimpl
+    def classify(self, response: httpx.Response, phase: str) -> None:
+        return None
+
+
+class HostMisspelt:
+    @hookimpl
+    def on_progres(self, handle: TaskHandle, state: TaskState) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("plugin", "hook"), [(HostPoll(), "poll"), (HostClassify(), "classify")])
+def test_a_host_plugin_implementing_a_provider_only_hook_is_refused(plugin, hook: str) -> None:
+    error = load_error("tests.core.acme:AcmeProvider", plugins=[plugin])
+    assert hook in error.message
+    assert type(plugin).__name__ in error.message
+    assert "only the provider" in error.message
+
+
+def test_a_host_plugin_with_a_misspelt_hook_is_refused_naming_it() -> None:
+    error = load_error("tests.core.acme:AcmeProvider", plugins=[HostMisspelt()])
+    assert "on_progres" in error.message and "HostMisspelt" in error.message
+
+
+def test_a_tryfirst_host_plugin_may_answer_a_sync_hook_first() -> None:
+    from framecast import CameraPlan
+
+    class HouseStyle:
+        @hookimpl(tryfirst=True)
+        def translate_camera(self, request, model) -> CameraPlan:
+            return CameraPlan(prompt=f"[house] {request.prompt}", method="prompt")
+
+    from framecast import GenerationRequest
+
+    runner = Runner("tests.core.acme:AcmeProvider", env=ENV, plugins=[HouseStyle()])
+    prepared = runner.prepare(GenerationRequest(prompt="a cat", camera="zoom_in"))
+    assert prepared.body["prompt"] == "[house] a cat"
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def test_list_providers_reads_names_distributions_and_versions(broken_dist) -> None:
+    entries = {e.name: e for e in list_providers(env={})}
+    assert REAL <= set(entries)
+    assert entries["misspelt"].distribution == "framecast-broken"
+    assert entries["misspelt"].version == "0.1"
+    assert entries["runway"].value == "framecast_runway:RunwayProvider"
+    assert "fc_broken" not in sys.modules  # listing imported nothing
+
+
+def test_framecast_plugins_limits_what_is_listed_and_loaded() -> None:
+    env = {"FRAMECAST_PLUGINS": "runway, preview"}
+    assert [e.name for e in list_providers(env)] == ["preview", "runway"]
+    with pytest.raises(ConfigurationError) as caught:
+        Runner("kling", env=env)
+    assert "FRAMECAST_PLUGINS" in caught.value.message
+    assert "runway" in caught.value.message
+
+
+def test_an_unknown_provider_name_lists_the_installed_ones() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        find_entry("runwya", env={})
+    assert "'runwya'" in caught.value.message
+    for name in REAL:
+        assert name in caught.value.message
+    assert set(caught.value.details["installed"]) >= REAL
+
+
+def test_module_attribute_names_a_provider_class() -> None:
+    runner = Runner("tests.core.acme:AcmeProvider", env=ENV)
+    assert runner.provider_name == "acme"
+    runner = Runner(env={**ENV, "FRAMECAST_PROVIDER": "tests.core.acme:AcmeProvider"})
+    assert runner.provider_name == "acme"
+    with pytest.raises(PluginLoadError) as caught:
+        Runner("tests.core.acme:NoSuchProvider", env=ENV)
+    assert "NoSuchProvider" in caught.value.message
+
+
+def test_listing_providers_imports_no_provider_module() -> None:
+    code = textwrap.dedent(
+        f"""
+        import json, sys
+        from framecast._plugins import list_providers
+        names = [e.name for e in list_providers()]
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in {PROVIDER_MODULES!r})
+        print(json.dumps([names, loaded]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    names, loaded = json.loads(done.stdout)
+    assert REAL <= set(names)
+    assert loaded == []
+
+
+def test_the_providers_command_imports_no_provider_module(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "framecast", "providers", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert REAL <= {entry["name"] for entry in json.loads(done.stdout)}
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
+    assert not [m for m in imported if m.split(".")[0] in PROVIDER_MODULES]
+
+
+def test_check_provider_reports_a_broken_provider_without_raising(broken_dist) -> None:
+    for name in ("misspelt", "syncsubmit", "crashes", "ghost", "notaclass"):
+        check = check_provider(name, env={})
+        assert check.info is None
+        assert check.error, name
+        assert check.entry.name == name
+    assert "translate_camra" in check_provider("misspelt", env={}).error
+    fine = check_provider("fine", env={})
+    assert fine.error is None and fine.info.name == "acme"
+
+
+def test_check_provider_loads_a_real_provider_without_credentials() -> None:
+    check = check_provider("runway", env={})
+    assert check.error is None
+    assert check.info is not None and check.info.models
+    assert check.entry.distribution == "framecast-runway"
+
+
+def test_check_provider_of_an_unknown_name_is_reported() -> None:
+    check = check_provider("nosuch", env={})
+    assert check.info is None and "nosuch" in check.error
