@@ -255,6 +255,7 @@ class ScriptedService:
         self.tasks: dict[str, list[dict[str, Any]]] = {}
         self.cancelled: set[str] = set()
         self.polls = 0
+        self.file_bytes = MP4_BYTES
         self.origin = "http://scripted.test"
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -266,7 +267,7 @@ class ScriptedService:
         with self._lock:
             self.requests.append((method, path, payload))
         if path.startswith("/files/"):
-            return 200, "video/mp4", MP4_BYTES
+            return 200, "video/mp4", self.file_bytes
         if authorization != f"Bearer {API_KEY}":
             return _json(401, {"error": "bad key"})
         if method == "POST" and path == "/v1/tasks":

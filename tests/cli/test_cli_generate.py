@@ -183,6 +183,21 @@ def test_out_downloads_the_video(
     assert len(download) == 1
 
 
+def test_a_failed_download_says_where_the_paid_video_is(
+    invoke: Callable[..., Result], wired: ScriptedService, tmp_path: Path
+) -> None:
+    wired.file_bytes = b"<html>an error page, not a video</html>"
+    target = tmp_path / "clip.mp4"
+    result = invoke("generate", "--prompt", "A cat", "--out", str(target), "--json")
+    assert result.exit_code != 0
+    error = one_json_object(result)["error"]
+    assert error["handle"]["task_id"] == "task-1"
+    assert "its output: http://scripted.test/files/out.mp4" in result.stderr
+    assert "framecast wait '" in result.stderr and f"--out {target}" in result.stderr
+    assert not target.exists()
+    assert len(wired.created()) == 1
+
+
 def test_dry_run_sends_nothing_and_needs_no_credentials(
     invoke: Callable[..., Result], wired: ScriptedService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,10 +229,12 @@ def test_no_wait_prints_the_handle_and_wait_resumes_it(
     assert waited.exit_code == 0, waited.stderr
     assert one_json_object(waited)["status"] == "SUCCEEDED"
 
-    plain = invoke("generate", "--prompt", "A dog", "--no-wait")
+    plain = invoke("generate", "--prompt", "A dog", "--no-wait", "--out", "dog.mp4")
     assert plain.exit_code == 0
     assert json.loads(plain.stdout)["task_id"] == "task-2"  # stdout is the handle alone
     assert "framecast wait '" in plain.stderr
+    assert plain.stderr.rstrip().endswith("--out dog.mp4")
+    assert wired.polls == 3  # the three polls of the wait above; --no-wait never polls
 
 
 # ------------------------------------------------------------------------- estimate

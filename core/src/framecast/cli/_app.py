@@ -362,7 +362,10 @@ def estimate(
 def status(
     ctx: click.Context, handle: str, provider: str | None, json_mode: bool, debug: bool
 ) -> None:
-    """Read a task's status once. HANDLE: the handle JSON, @FILE, or - for stdin."""
+    """Read a task's status once. HANDLE: the handle JSON, @FILE, or - for stdin.
+
+    Exits 0 whenever the status was read, whatever it is (FAILED included).
+    """
     from . import _tasks
 
     out = _start(json_mode, debug)

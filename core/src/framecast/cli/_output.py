@@ -112,8 +112,7 @@ class Output:
                 self.message(f"  {resume_command(handle, resume_extra)}")
             else:
                 self.message(f"  task: {compact_json(handle.to_dict())}")
-        if self.json_mode:
-            self.emit({"error": error.to_dict()})
+        self._emit_error(error.to_dict())
         return code
 
     def unexpected(self, error: BaseException) -> int:
@@ -126,18 +125,16 @@ class Output:
                 f"framecast: unexpected error: {type(error).__name__}: {error} "
                 "(run with --debug for the traceback)"
             )
-        if self.json_mode:
-            self.emit(
-                {
-                    "error": {
-                        "type": type(error).__name__,
-                        "message": str(error),
-                        "handle": None,
-                        "details": {},
-                    }
-                }
-            )
+        self._emit_error(
+            {"type": type(error).__name__, "message": str(error), "handle": None, "details": {}}
+        )
         return 1
+
+    def _emit_error(self, error: dict[str, Any]) -> None:
+        # A failure after the result was printed (closing the runner, say) is reported on
+        # stderr only: stdout already holds the command's one object.
+        if self.json_mode and not self._emitted:
+            self.emit({"error": error})
 
     def _traceback(self, error: BaseException) -> None:
         text = "".join(traceback.format_exception(error))

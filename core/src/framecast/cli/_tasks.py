@@ -197,13 +197,24 @@ async def generate(
 async def _finish_result(
     command: TaskCommand, runner: Runner, result: GenerationResult, out_path: Path | None
 ) -> int:
+    from .._errors import FramecastError
     from ._progress import DownloadProgress
 
     out = command.out
     saved: Path | None = None
     if out_path is not None and result.outputs:
-        with DownloadProgress(out.stderr, plain=not out.live_progress, name=str(out_path)) as bar:
-            saved = await runner.download(result, out_path, on_progress=bar)
+        try:
+            with DownloadProgress(
+                out.stderr, plain=not out.live_progress, name=str(out_path)
+            ) as bar:
+                saved = await runner.download(result, out_path, on_progress=bar)
+        except FramecastError as exc:
+            # The video exists and is paid for: say where it is and how to fetch it again.
+            exc.handle = exc.handle or result.handle
+            out.message(f"framecast: the task {result.status.value}; its output: {result.url}")
+            out.message("Download it again with:")
+            out.message(f"  {_wait_command(result.handle, ['--out', str(out_path)])}")
+            raise
     if out.json_mode:
         shown = result.to_dict()
         if saved is not None:
@@ -252,7 +263,7 @@ async def estimate(command: TaskCommand, request_factory: Callable[[], Generatio
     request = request_factory()
     async with command.runner() as runner:
         cost = runner.estimate(request)
-        model = request.model or runner.info.default_model(request.mode)
+        model = runner.resolve_model(request).name
         shown: dict[str, Any] = {"provider": runner.provider_name, "model": model}
         if cost is None:
             shown.update(amount=None, currency=None, confidence=None)
