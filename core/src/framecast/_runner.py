@@ -78,6 +78,13 @@ THROTTLED_BACKOFF_CAP = 60.0
 DEFAULT_POLL_INTERVAL = 1.0  # seconds, when neither the provider nor the user sets one
 
 
+class _DefaultTimeout(float):
+    """600 s, but marked: only an explicit ``timeout`` beats the config file's."""
+
+
+DEFAULT_TIMEOUT = _DefaultTimeout(600.0)
+
+
 @attrs.frozen
 class _Prepared:
     request: GenerationRequest  # images as ImageRef, idempotency key set
@@ -123,7 +130,7 @@ class Runner:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         poll_interval: float | None = None,
-        timeout: float | None = 600,
+        timeout: float | None = DEFAULT_TIMEOUT,
         max_in_flight_requests: int = 100,
         max_running_tasks: int | None = None,
         max_cost: float | None = None,
@@ -145,7 +152,8 @@ class Runner:
             instance = None
         elif inspect.isclass(provider):
             cls, instance = provider, None
-            entry = getattr(cls, "__framecast_entry__", None) or ProviderEntry(
+            # Only the class's own entry: a subclass must not inherit its parent's name.
+            entry = cls.__dict__.get("__framecast_entry__") or ProviderEntry(
                 name=getattr(cls, "name", cls.__name__.lower()),
                 value=f"{cls.__module__}:{cls.__qualname__}",
             )
@@ -156,6 +164,7 @@ class Runner:
                 value=f"{cls.__module__}:{cls.__qualname__}",
             )
         table = self._config.table(entry.name)
+        explicit_settings = settings is not None
         if settings is None:
             settings = ProviderSettings(
                 name=entry.name,
@@ -187,9 +196,11 @@ class Runner:
             raise PluginLoadError(f"{entry.describe()}: provider_info() must return ProviderInfo")
         self.info: ProviderInfo = info
         self.provider_name = info.name or entry.name
-        self.base_url = self._resolve_base_url(settings)
+        self.base_url = self._resolve_base_url(settings, explicit_settings)
         self.clock: Clock = clock or SystemClock()
-        self.timeout = timeout if timeout is not None else self._config.timeout
+        if timeout is None or timeout is DEFAULT_TIMEOUT:
+            timeout = self._config.timeout if self._config.timeout is not None else timeout
+        self.timeout = timeout
         self.max_cost = max_cost
         self.retry_ambiguous_submit = retry_ambiguous_submit
         self.retry_policy = retry_policy or RetryPolicy()
@@ -220,8 +231,12 @@ class Runner:
 
     # ------------------------------------------------------------------ setup
 
-    def _resolve_base_url(self, settings: ProviderSettings) -> str:
-        url = settings.base_url or settings.get(*self.info.base_url_variables)
+    def _resolve_base_url(self, settings: ProviderSettings, explicit: bool) -> str:
+        from_env = settings.get(*self.info.base_url_variables)
+        if explicit:
+            url = settings.base_url or from_env
+        else:  # settings.base_url came from the config file, which the environment beats
+            url = from_env or settings.base_url
         url = url or self.info.default_base_url
         return url.rstrip("/")
 
