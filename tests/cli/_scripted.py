@@ -98,6 +98,8 @@ class ScriptedProvider:
     @hookimpl
     def map_ratio(self, request: GenerationRequest, model: ModelInfo) -> RatioPlan:
         wanted = request.ratio or model.default_ratio
+        if not model.ratios:  # a model missing from the table: sent as asked
+            return RatioPlan(wire_value=wanted)
         if wanted in model.ratios:
             return RatioPlan(wire_value=wanted)
         if request.ratio_policy == "nearest" and wanted is not None:
@@ -236,6 +238,7 @@ class ScriptedService:
     """The other side: every task walks through ``states`` (the last one repeats).
 
     ``submit_answer`` replaces the create answer with ``(status, json_body)``;
+    ``submit_answers`` does so once each, in order, before normal service resumes;
     ``hold_submit`` makes the create wait until ``release_submit`` is set (signal tests).
     """
 
@@ -248,6 +251,7 @@ class ScriptedService:
     ) -> None:
         self.states = [dict(s) for s in states]
         self.submit_answer = submit_answer
+        self.submit_answers: list[tuple[int, dict[str, Any]]] = []
         self.hold_submit = hold_submit
         self.submit_received = threading.Event()
         self.release_submit = threading.Event()
@@ -274,6 +278,8 @@ class ScriptedService:
             self.submit_received.set()
             if self.hold_submit:
                 self.release_submit.wait(timeout=30)
+            if self.submit_answers:
+                return _json(*self.submit_answers.pop(0))
             if self.submit_answer is not None:
                 return _json(*self.submit_answer)
             task_id = f"task-{next(self._ids)}"

@@ -400,6 +400,32 @@ def test_outcome_unknown_shows_what_to_check(
     assert len(wired.created()) == 1  # never resubmitted on its own
 
 
+def test_retry_ambiguous_submit_resubmits_only_when_asked(
+    invoke: Callable[..., Result], wired: ScriptedService
+) -> None:
+    wired.submit_answers = [(500, {"error": "lost"})]
+    refused = invoke("generate", "--prompt", "A cat", "--json")
+    assert refused.exit_code == 5
+    assert len(wired.created()) == 1
+
+    wired.submit_answers = [(500, {"error": "lost"})]
+    retried = invoke("generate", "--prompt", "A cat", "--retry-ambiguous-submit", "--json")
+    assert retried.exit_code == 0, retried.stderr
+    assert len(wired.created()) == 3
+    assert wired.created()[1]["key"] == wired.created()[2]["key"]  # the same logical task
+
+
+def test_allow_unknown_model_sends_it_unvalidated(
+    invoke: Callable[..., Result], wired: ScriptedService
+) -> None:
+    refused = invoke("generate", "--prompt", "A cat", "--model", "clip-9")
+    assert refused.exit_code == 2
+    assert "--allow-unknown-model" in refused.stderr
+    sent = invoke("generate", "--prompt", "A cat", "--model", "clip-9", "--allow-unknown-model")
+    assert sent.exit_code == 0, sent.stderr
+    assert [body["model"] for body in wired.created()] == ["clip-9"]
+
+
 def test_missing_credential_names_the_variable(
     invoke: Callable[..., Result], wired: ScriptedService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
