@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import hashlib
 import logging
 import posixpath
 import re
@@ -470,11 +471,15 @@ async def _upload(upload: PendingUpload, http: httpx.AsyncClient) -> str:
     slot = _upload_slot(response)
     # The presigned storage URL must never see the key: no auth for this request (the
     # core's client also restricts auth to Runway's origin).
+    # A boundary derived from the bytes makes the upload request reproducible (recorded
+    # exchanges match it byte for byte); a hash of the content cannot occur in the content.
+    boundary = "framecast-" + hashlib.sha256(image.data).hexdigest()[:32]
     stored = await http.request(
         "POST",
         slot["uploadUrl"],
         data=slot["fields"],
         files={"file": (filename, image.data, image.media_type or "application/octet-stream")},
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
         auth=None,
     )
     stored.raise_for_status()
