@@ -39,19 +39,12 @@ class HandleRecorder:
     """A host plugin that learns the task's handle the moment it is submitted, so an
     interruption can always print it (the runner calls ``on_submitted`` shielded)."""
 
-    def __init__(self, on_handle: Callable[[TaskHandle], None] | None = None) -> None:
-        self.handle: TaskHandle | None = None
+    def __init__(self, on_handle: Callable[[TaskHandle], None]) -> None:
         self._on_handle = on_handle
 
     @hookimpl
     def on_submitted(self, handle: TaskHandle, request: GenerationRequest) -> None:
-        self.handle = handle
-        if self._on_handle is not None:
-            self._on_handle(handle)
-
-
-def _recorder(on_handle: Callable[[TaskHandle], None] | None = None) -> HandleRecorder:
-    return HandleRecorder(on_handle)
+        self._on_handle(handle)
 
 
 class TaskCommand:
@@ -117,6 +110,8 @@ class TaskCommand:
                 resume_extra=self.resume_extra,
             )
         if isinstance(error, FramecastError):
+            # Interrupted or not, a precise error (an unknown outcome, say) says more than
+            # "interrupted" and keeps its own exit code.
             if error.handle is None and self.known_handle is not None and _about_task(error):
                 error.handle = self.known_handle
             return self.out.error(error, resume_extra=self.resume_extra)
@@ -169,8 +164,7 @@ async def generate(
         command.remember(handle)
         progress.submitted(handle)
 
-    recorder = _recorder(submitted)
-    async with command.runner(plugins=[recorder]) as runner:
+    async with command.runner(plugins=[HandleRecorder(submitted)]) as runner:
         if dry_run:
             prepared = runner.prepare(request)
             estimate = runner.estimate(request)
@@ -302,13 +296,19 @@ async def _open_for_handle(command: TaskCommand, raw: dict[str, Any]) -> tuple[R
 def _provider_for(explicit: str | None, raw: Mapping[str, Any]) -> str | None:
     """``--provider``; else the configured provider when it is the handle's (or a
     ``module:attr`` spec, which only loading can tell); else the handle's provider."""
+    from .._config import load_config, resolve_provider_name
+    from .._errors import ConfigurationError
+
     if explicit:
         return explicit
-    named = str(raw.get("provider", ""))
-    configured = os.environ.get("FRAMECAST_PROVIDER", "")
-    if configured and (configured == named or ":" in configured):
+    named = str(raw.get("provider", "")) or None
+    try:
+        configured = resolve_provider_name(None, os.environ, load_config())
+    except ConfigurationError:
+        return named
+    if configured == named or ":" in configured:
         return configured
-    return named or None
+    return named
 
 
 async def status(command: TaskCommand, raw: dict[str, Any]) -> int:
