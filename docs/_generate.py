@@ -1,0 +1,386 @@
+"""Regenerate the tables in ``docs/concepts.md`` from the installed providers' own code.
+
+    python docs/_generate.py           # rewrite the tables in place
+    python docs/_generate.py --check   # exit 1 (and say which) when a committed table is stale
+
+Every cell comes from calling a provider's hooks — ``provider_info``, ``map_ratio``,
+``translate_camera`` and ``prepare`` — on its default image-to-video model, never from a
+hand-kept list: when a plugin changes what it sends, the table changes, and
+``tests/docs/test_docs_tables.py`` fails until the page is regenerated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from framecast import (
+    CameraMove,
+    CameraPlan,
+    FramecastError,
+    GenerationRequest,
+    ImageRef,
+    Mode,
+    ModelInfo,
+    ProviderInfo,
+    ProviderSettings,
+)
+
+DOCS = Path(__file__).resolve().parent
+CONCEPTS = DOCS / "concepts.md"
+
+#: The providers this repository ships, in the order the tables show them. A provider
+#: installed from elsewhere is left out on purpose: the committed page must not depend on
+#: what else happens to be installed on the machine that regenerates it.
+PROVIDERS = ("preview", "runway", "kling")
+
+#: The canonical ratios the ratio table asks each provider for.
+CANONICAL_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
+
+#: The sample start image: 16:9, large enough for every provider's minimum side.
+SAMPLE_SIZE = (1280, 720)
+SAMPLE_PROMPT = "A lighthouse at dusk"
+
+
+# --------------------------------------------------------------------------- providers
+
+
+def load_provider(name: str) -> Any:
+    """The provider instance, built the way the runner builds it, with no credentials."""
+    from framecast._plugins import load_provider_class
+
+    cls = load_provider_class(name, env={})
+    return cls(ProviderSettings(name=name, env={}))
+
+
+def sample_image() -> ImageRef:
+    from PIL import Image
+
+    width, height = SAMPLE_SIZE
+    buffer = io.BytesIO()
+    Image.new("RGB", SAMPLE_SIZE, (90, 120, 160)).save(buffer, format="PNG")
+    return ImageRef(
+        source="bytes",
+        data=buffer.getvalue(),
+        media_type="image/png",
+        width=width,
+        height=height,
+    )
+
+
+def default_image_model(info: ProviderInfo) -> ModelInfo:
+    name = info.default_model(Mode.IMAGE)
+    model = info.model(name) if name else None
+    if model is None:
+        raise SystemExit(f"{info.name}: no default image-to-video model")
+    return model
+
+
+def image_request(model: ModelInfo, **fields: Any) -> GenerationRequest:
+    # Shaped like what the runner hands the hooks: images as ImageRef, key set.
+    return GenerationRequest(
+        prompt=SAMPLE_PROMPT,
+        image=sample_image(),
+        model=model.name,
+        idempotency_key="docs-table",
+        **fields,
+    )
+
+
+# --------------------------------------------------------------------------- camera table
+
+
+Column = tuple[Any, ModelInfo, dict[str, Any]]  # provider, model, request fields
+
+
+def camera_cell(provider: Any, model: ModelInfo, move: CameraMove, **fields: Any) -> str:
+    request = image_request(model, camera=move, **fields)
+    try:
+        ratio_plan = provider.map_ratio(request=request, model=model)
+        plan: CameraPlan = provider.translate_camera(request=request, model=model)
+        provider.prepare(request=request, model=model, ratio_plan=ratio_plan, camera_plan=plan)
+    except FramecastError as exc:
+        return f"refused: {exc.message}"
+    if plan.method == "prompt":
+        return f"prompt: {camera_clause(plan.prompt)}"
+    if plan.method == "native":
+        describe = NATIVE_DESCRIBERS.get(provider.provider_info().name, describe_native)
+        return describe(move, plan)
+    return "nothing sent"
+
+
+def camera_clause(prompt: str) -> str:
+    match = re.search(r"Camera: (.*?)\.?$", prompt)
+    return match.group(1) if match else prompt
+
+
+def describe_native(_move: CameraMove, plan: CameraPlan) -> str:
+    """``native: zoom=-5`` — the non-zero leaves of the native parameters."""
+    leaves = [f"{key}={value}" for key, value in _leaves(plan.native or {}) if value]
+    return "native: " + ", ".join(leaves)
+
+
+def _leaves(value: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "type":  # Kling's "simple": says nothing a reader needs
+                continue
+            yield from _leaves(inner, key)
+    else:
+        yield prefix, value
+
+
+def describe_preview(move: CameraMove, _plan: CameraPlan) -> str:
+    """What the preview's renderer does with the move, read off its camera path."""
+    from framecast_preview import _motion
+
+    aspect = SAMPLE_SIZE[0] / SAMPLE_SIZE[1]
+    frames = 24 * 5
+    path = _motion.camera_path(move.value, frames, aspect=aspect, seed=0)
+    first, last = path[0], path[-1]
+    if move is CameraMove.HANDHELD:
+        dx = max(abs(p.dx) for p in path)
+        dy = max(abs(p.dy) for p in path)
+        roll = max(abs(p.angle) for p in path)
+        return (
+            f"preview: seeded sway at zoom {first.zoom:.2f}, up to {dx:.0%} sideways, "
+            f"{dy:.0%} vertically, {roll:.1f}° roll"
+        )
+    parts = []
+    if abs(last.zoom - first.zoom) > 1e-6:
+        verb = "shrinks" if last.zoom > first.zoom else "grows"
+        quarter = path[frames // 4].zoom
+        share = (quarter - first.zoom) / (last.zoom - first.zoom)
+        parts.append(
+            f"window {verb}, zoom {first.zoom:.2f}→{last.zoom:.2f} ({share:.0%} done at ¼ time)"
+        )
+    elif abs(first.zoom - 1) > 1e-6:
+        parts.append(f"zoom {first.zoom:.2f}")
+    if abs(last.dx - first.dx) > 1e-6:
+        side = "right" if last.dx > first.dx else "left"
+        parts.append(f"slides {side} {abs(last.dx - first.dx):.0%} of its width")
+    if abs(last.dy - first.dy) > 1e-6:
+        side = "down" if last.dy > first.dy else "up"
+        parts.append(f"slides {side} {abs(last.dy - first.dy):.0%} of its height")
+    if abs(last.angle - first.angle) > 1e-6:
+        parts.append(f"rolls {abs(last.angle - first.angle):.1f}°")
+    return "preview: " + (", ".join(parts) if parts else "window holds still")
+
+
+NATIVE_DESCRIBERS: dict[str, Callable[[CameraMove, CameraPlan], str]] = {
+    "preview": describe_preview,
+}
+
+
+def native_variant(provider: Any) -> Column | None:
+    """Where the default image model phrases moves in the prompt but another image model
+    has a native control: the first model, duration and option choice that renders
+    ``zoom_in`` natively (so the table shows both renderings)."""
+    info = provider.provider_info()
+    default = default_image_model(info)
+    if _method(provider, default, {}) == "native":
+        return None
+    for model in info.models:
+        if model.withdrawn or Mode.IMAGE not in model.modes or not model.supports_camera:
+            continue
+        choices = [
+            {spec.name: choice}
+            for spec in (*info.options, *model.options)
+            for choice in (spec.choices or ())
+        ] or [{}]
+        for duration in model.durations or (None,):
+            for options in choices:
+                fields: dict[str, Any] = {"duration": duration, "options": options}
+                if _method(provider, model, fields) == "native":
+                    return provider, model, fields
+    return None
+
+
+def _method(provider: Any, model: ModelInfo, fields: dict[str, Any]) -> str | None:
+    request = image_request(model, camera=CameraMove.ZOOM_IN, **fields)
+    try:
+        plan = provider.translate_camera(request=request, model=model)
+    except FramecastError:
+        return None
+    return getattr(plan, "method", None)
+
+
+def _column_title(column: Column) -> str:
+    provider, model, fields = column
+    extra = []
+    if fields.get("duration") is not None:
+        extra.append(f"{fields['duration']} s")
+    extra.extend(f"`{k}={v}`" for k, v in (fields.get("options") or {}).items())
+    suffix = ", " + ", ".join(extra) if extra else ""
+    return f"{provider.provider_info().name} (`{model.name}`{suffix})"
+
+
+def camera_table(providers: list[Any]) -> str:
+    columns: list[Column] = []
+    for provider in providers:
+        columns.append((provider, default_image_model(provider.provider_info()), {}))
+        variant = native_variant(provider)
+        if variant is not None:
+            columns.append(variant)
+    header = ["move", *(_column_title(c) for c in columns)]
+    rows = [header, ["---"] * len(header)]
+    for move in CameraMove:
+        cells = [camera_cell(p, m, move, **fields) for p, m, fields in columns]
+        rows.append([f"`{move.value}`", *cells])
+    return _markdown(rows)
+
+
+# --------------------------------------------------------------------------- ratio tables
+
+
+def ratio_cell(provider: Any, model: ModelInfo, ratio: str) -> str:
+    plan = _ratio_plan(provider, model, ratio, "error")
+    if isinstance(plan, str):
+        fitted = _ratio_plan(provider, model, ratio, "crop")
+        if isinstance(fitted, str):
+            return f"refused ({plan})"
+        return f"with `image_fit=crop`/`pad`: {_describe_ratio_plan(fitted)}"
+    return _describe_ratio_plan(plan)
+
+
+def _ratio_plan(provider: Any, model: ModelInfo, ratio: str, fit: str) -> Any:
+    request = image_request(model, ratio=ratio, image_fit=fit)
+    try:
+        return provider.map_ratio(request=request, model=model)
+    except FramecastError as exc:
+        allowed = exc.details.get("allowed")
+        if isinstance(allowed, list) and allowed:
+            return "allowed: " + ", ".join(str(a) for a in allowed if a is not None)
+        return str(allowed or "no such ratio")
+
+
+def _describe_ratio_plan(plan: Any) -> str:
+    if plan.fit != "none":
+        return f"image {plan.fit}ped to {plan.fit_aspect}" + (
+            f", sends `{plan.wire_value}`" if plan.wire_value else ""
+        )
+    if plan.wire_value:
+        return f"`{plan.wire_value}`"
+    return "follows the image"
+
+
+def ratio_mapping_table(providers: list[Any]) -> str:
+    columns = [(p, default_image_model(p.provider_info())) for p in providers]
+    header = ["asked", *(f"{p.provider_info().name} (`{m.name}`)" for p, m in columns)]
+    rows = [header, ["---"] * len(header)]
+    for ratio in CANONICAL_RATIOS:
+        rows.append([f"`{ratio}`", *(ratio_cell(p, m, ratio) for p, m in columns)])
+    return _markdown(rows)
+
+
+def models_table(providers: list[Any]) -> str:
+    header = ["provider", "model", "modes", "ratios", "durations (s)", "prompt limit"]
+    rows = [header, ["---"] * len(header)]
+    for provider in providers:
+        info = provider.provider_info()
+        defaults = {name for name in info.default_models.values()}
+        for model in info.models:
+            name = f"`{model.name}`" + (" (default)" if model.name in defaults else "")
+            if model.withdrawn:
+                instead = f", use `{model.replacement}`" if model.replacement else ""
+                rows.append([info.name, name, f"withdrawn{instead}", "", "", ""])
+                continue
+            modes = ", ".join(str(m) for m in Mode if m in model.modes)
+            rows.append(
+                [
+                    info.name,
+                    name,
+                    modes,
+                    _ratios(model),
+                    _durations(model),
+                    _limit(model),
+                ]
+            )
+    return _markdown(rows)
+
+
+def _ratios(model: ModelInfo) -> str:
+    if not model.ratios:
+        return "follows the image" if model.kind == "video" else "—"
+    return ", ".join(f"**{r}**" if r == model.default_ratio else r for r in model.ratios)
+
+
+def _durations(model: ModelInfo) -> str:
+    if not model.durations:
+        return "—"
+    return ", ".join(f"**{d}**" if d == model.default_duration else str(d) for d in model.durations)
+
+
+def _limit(model: ModelInfo) -> str:
+    if model.prompt_limit is None:
+        return "—"
+    unit = "UTF-16 units" if model.prompt_unit == "utf16" else "characters"
+    return f"{model.prompt_limit:,} {unit}"
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def _markdown(rows: list[list[str]]) -> str:
+    lines = ("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def sections() -> dict[str, str]:
+    """Marker name -> generated Markdown."""
+    providers = [load_provider(name) for name in PROVIDERS]
+    return {
+        "camera-table": camera_table(providers),
+        "ratio-table": ratio_mapping_table(providers),
+        "models-table": models_table(providers),
+    }
+
+
+def render(page: str, generated: dict[str, str]) -> str:
+    for name, body in generated.items():
+        pattern = re.compile(
+            rf"(<!-- BEGIN GENERATED {name} .*?-->\n).*?(<!-- END GENERATED {name} -->)",
+            re.DOTALL,
+        )
+        match = pattern.search(page)
+        if match is None:
+            raise SystemExit(f"{CONCEPTS}: the markers for {name!r} are missing")
+        page = (
+            page[: match.start()]
+            + f"{match.group(1)}{body}\n{match.group(2)}"
+            + page[match.end() :]
+        )
+    return page
+
+
+def stale_sections(page: str, generated: dict[str, str]) -> list[str]:
+    return [name for name in generated if render(page, {name: generated[name]}) != page]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail when a table is stale")
+    args = parser.parse_args(argv)
+    page = CONCEPTS.read_text(encoding="utf-8")
+    generated = sections()
+    if args.check:
+        stale = stale_sections(page, generated)
+        if stale:
+            print(
+                f"stale tables in {CONCEPTS.name}: {', '.join(stale)}; "
+                "run python docs/_generate.py",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    CONCEPTS.write_text(render(page, generated), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

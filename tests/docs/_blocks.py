@@ -1,0 +1,73 @@
+"""Reading the code blocks of ``docs/*.md``: which are runnable, where each one starts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+#: An HTML comment on the line(s) before a fence marks the block runnable; it is invisible
+#: when the page is rendered.
+RUN_MARKER = "<!-- run -->"
+_FENCE = re.compile(r"^```(\w+)?\s*$")
+
+
+@dataclass(frozen=True)
+class Block:
+    page: str
+    line: int  # 1-based line of the opening fence
+    language: str
+    code: str
+    runnable: bool
+
+    @property
+    def id(self) -> str:
+        return f"{self.page}:{self.line}"
+
+
+def pages() -> list[Path]:
+    return sorted(DOCS.glob("*.md"))
+
+
+def blocks(language: str | None = None) -> list[Block]:
+    found: list[Block] = []
+    for page in pages():
+        found.extend(_page_blocks(page))
+    return [b for b in found if language is None or b.language == language]
+
+
+def _page_blocks(page: Path) -> list[Block]:
+    lines = page.read_text(encoding="utf-8").splitlines()
+    result: list[Block] = []
+    i = 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if match is None:
+            i += 1
+            continue
+        start = i
+        j = i + 1
+        while j < len(lines) and lines[j].rstrip() != "```":
+            j += 1
+        if j == len(lines):
+            raise AssertionError(f"{page.name}:{start + 1}: code block never closed")
+        result.append(
+            Block(
+                page=page.name,
+                line=start + 1,
+                language=match.group(1) or "",
+                code="\n".join(lines[start + 1 : j]) + "\n",
+                runnable=_marked(lines, start),
+            )
+        )
+        i = j + 1
+    return result
+
+
+def _marked(lines: list[str], fence: int) -> bool:
+    k = fence - 1
+    while k >= 0 and not lines[k].strip():
+        k -= 1
+    return k >= 0 and lines[k].strip() == RUN_MARKER
