@@ -417,6 +417,8 @@ class Runner:
         if not prepared.model:
             prepared = attrs.evolve(prepared, model=model.name)
         notes.extend(n for n in prepared.notes if n not in notes)
+        # The dry run shows every note (nearest ratio, fitting, camera), not only the provider's.
+        prepared = attrs.evolve(prepared, notes=tuple(notes))
         estimate = self._hook.estimate(request=request, model=model)
         return _Prepared(
             request=request,

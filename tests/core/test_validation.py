@@ -1,0 +1,286 @@
+"""Validation before any network call (DESIGN §3): each refusal names field, value and what
+is allowed, and no request reaches the server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from framecast import (
+    IDENTITY_PREFIX,
+    GenerationRequest,
+    UnsupportedOption,
+    ValidationError,
+    exit_code_for,
+)
+
+from .support import make_runner, png, png_header_only, scripted, sent_image_size, text_request
+
+pytestmark = pytest.mark.anyio
+
+
+async def refused(request: GenerationRequest, **runner_kwargs) -> ValidationError:
+    """Submit ``request``; assert it was refused before anything reached the transport."""
+    clock, server, faults = scripted()
+    async with make_runner(faults, clock, **runner_kwargs) as runner:
+        with pytest.raises(ValidationError) as caught:
+            await runner.generate(request)
+    assert faults.log == [], "a request reached the server"
+    assert server.created == 0
+    error = caught.value
+    assert exit_code_for(error) == 2
+    assert error.field is not None
+    assert error.details["field"] == error.field
+    return error
+
+
+# ---------------------------------------------------------------- model and mode
+
+
+async def test_unknown_model_is_refused_listing_the_known_ones() -> None:
+    error = await refused(text_request(model="acme-9"))
+    assert isinstance(error, UnsupportedOption)
+    assert (error.field, error.value) == ("model", "acme-9")
+    assert error.allowed == ["acme-1", "acme-follow"]
+    assert "allow_unknown_model" in error.message
+
+
+async def test_allow_unknown_model_sends_it_unvalidated(caplog) -> None:
+    clock, server, faults = scripted()
+    async with make_runner(faults, clock) as runner:
+        request = text_request(model="acme-9", allow_unknown_model=True, ratio="16:9")
+        handle = await runner.submit(request)
+    assert handle.model == "acme-9"
+    assert server.bodies[0]["model"] == "acme-9"
+    assert any("acme-9" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+
+
+async def test_withdrawn_model_names_its_replacement() -> None:
+    error = await refused(text_request(model="acme-0"))
+    assert (error.field, error.value) == ("model", "acme-0")
+    assert error.allowed == ["acme-1"]
+    assert "'acme-1'" in error.message
+
+
+async def test_mode_the_model_does_not_take_is_refused_naming_models_that_do() -> None:
+    error = await refused(text_request(model="acme-follow"))  # no image: text mode
+    assert (error.field, error.value) == ("mode", "text")
+    assert error.allowed == ["image"]
+    assert "acme-1" in error.message
+
+
+# ---------------------------------------------------------------- request fields
+
+
+async def test_ratio_not_offered_is_refused_listing_the_offered_ones() -> None:
+    error = await refused(text_request(ratio="4:3"))
+    assert (error.field, error.value) == ("ratio", "4:3")
+    assert error.allowed == ["16:9", "9:16", "1:1"]
+
+
+async def test_nearest_ratio_policy_takes_the_nearest_with_a_note() -> None:
+    clock, _server, faults = scripted()
+    async with make_runner(faults, clock) as runner:
+        prepared = runner.prepare(text_request(ratio="21:9", ratio_policy="nearest"))
+    assert prepared.body["size"] == "1280x720"
+    assert prepared.notes == ("ratio 21:9 -> 16:9",)  # the dry run shows the note
+
+
+async def test_duration_not_offered_is_refused() -> None:
+    error = await refused(text_request(duration=7))
+    assert (error.field, error.value, error.allowed) == ("duration", 7, [5, 10])
+
+
+async def test_prompt_too_long_once_the_camera_clause_is_added() -> None:
+    clock, _server, faults = scripted()
+    prompt = "x" * 190  # fits alone (limit 200), not with the camera phrasing
+    async with make_runner(faults, clock) as runner:
+        runner.prepare(text_request(prompt=prompt))
+    error = await refused(text_request(prompt=prompt, camera="orbit_left"))
+    assert error.field == "prompt"
+    assert "200" in str(error.allowed)
+    assert "camera" in error.message
+
+
+async def test_prompt_too_long_once_the_identity_prefix_is_added() -> None:
+    prompt = "y" * (200 - len(IDENTITY_PREFIX) + 5)
+    assert len(prompt) <= 200
+    error = await refused(text_request(prompt=prompt, preserve_identity=True))
+    assert error.field == "prompt"
+
+
+async def test_two_camera_instructions_are_refused() -> None:
+    error = await refused(text_request(prompt="a cat. Camera: pans left.", camera="zoom_in"))
+    assert error.field == "prompt"
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "allowed"),
+    [
+        ({"turbo": True}, "options.turbo", ["quality"]),
+        ({"quality": 3}, "options.quality", ["draft", "final"]),
+        ({"quality": "ultra"}, "options.quality", ["draft", "final"]),
+    ],
+    ids=["unknown", "wrong-type", "not-a-choice"],
+)
+async def test_declared_options_are_checked(options, field: str, allowed) -> None:
+    error = await refused(text_request(options=options))
+    assert error.field == field
+    assert error.value == next(iter(options.values()))
+    assert error.allowed == allowed
+
+
+async def test_seed_where_the_model_has_none_is_refused() -> None:
+    error = await refused(
+        GenerationRequest(prompt="p", image=png(64, 64), model="acme-follow", seed=7)
+    )
+    assert (error.field, error.value) == ("seed", 7)
+
+
+async def test_negative_prompt_where_the_model_has_none_is_refused() -> None:
+    request = GenerationRequest(
+        prompt="p", image=png(64, 64), model="acme-follow", negative_prompt="blur"
+    )
+    error = await refused(request)
+    assert (error.field, error.value) == ("negative_prompt", "blur")
+
+
+async def test_max_cost_refuses_an_unknown_price() -> None:
+    request = GenerationRequest(prompt="p", image=png(64, 64), model="acme-follow")
+    error = await refused(request, max_cost=5.0)
+    assert error.field == "max_cost"
+    assert "unknown" in error.message
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"camera_strength": 11}, "camera_strength"),
+        ({"camera": "barrel_roll"}, "camera"),
+        ({"duration": -1}, "duration"),
+        ({"ratio": " "}, "ratio"),
+        ({"seed": -1}, "seed"),
+        ({"image_fit": "stretch"}, "image_fit"),
+    ],
+)
+def test_request_fields_are_checked_when_built(changes, field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        GenerationRequest(prompt="p", **changes)
+    assert caught.value.field == field
+
+
+# ---------------------------------------------------------------- images
+
+
+def image_request(image, **changes) -> GenerationRequest:
+    return GenerationRequest(prompt="a red square", image=image, **changes)
+
+
+async def test_an_http_image_url_is_refused() -> None:
+    error = await refused(image_request("http://example.com/cat.png"))
+    assert error.field == "image"
+    assert error.allowed == ["https://"]
+
+
+async def test_a_missing_image_file_is_refused(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.png"
+    error = await refused(image_request(str(missing)))
+    assert (error.field, error.value) == ("image", str(missing))
+
+
+async def test_a_file_that_is_not_an_image_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "cat.png"
+    fake.write_text("this is not a png")
+    error = await refused(image_request(fake))
+    assert error.field == "image" and error.value == "cat.png"
+    assert "first bytes" in error.message
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP"])
+async def test_formats_the_model_does_not_take_are_refused(fmt: str) -> None:
+    error = await refused(image_request(png(64, 64, fmt=fmt)))
+    assert (error.field, error.value) == ("image", fmt.lower())
+    assert error.allowed == ["PNG", "JPEG"]
+
+
+async def test_an_image_too_small_is_refused() -> None:
+    error = await refused(image_request(png(32, 80)))
+    assert (error.field, error.value) == ("image", "32x80")
+    assert "64" in error.allowed
+
+
+async def test_an_image_too_large_in_bytes_is_refused() -> None:
+    big = png(64, 64) + b"\x00" * 2_000_000
+    error = await refused(image_request(big))
+    assert (error.field, error.value) == ("image", len(big))
+
+
+async def test_a_decompression_bomb_header_is_refused() -> None:
+    error = await refused(image_request(png_header_only(100_000, 100_000)))
+    assert error.field == "image"
+    assert "100000x100000" in str(error.value) or "decompression" in error.message
+
+
+async def test_a_truncated_png_is_refused() -> None:
+    whole = png(200, 200, color=(1, 2, 3))
+    error = await refused(image_request(whole[: len(whole) // 2]))
+    assert error.field == "image"
+    assert "cannot be read" in error.message
+
+
+async def test_an_end_image_is_refused_where_the_model_takes_none() -> None:
+    error = await refused(image_request(png(64, 64), end_image=png(64, 64)))
+    assert error.field == "mode"
+
+
+async def test_an_image_given_as_a_path_is_sent_inline(tmp_path: Path) -> None:
+    source = tmp_path / "square.png"
+    source.write_bytes(png(100, 100))
+    clock, server, faults = scripted()
+    async with make_runner(faults, clock) as runner:
+        await runner.submit(image_request(source))
+    assert sent_image_size(server.bodies[0]) == (100, 100)
+
+
+# ---------------------------------------------------------------- fitting (the core crops or pads)
+
+
+@pytest.mark.parametrize(
+    ("fit", "size"),
+    [("crop", (160, 90)), ("pad", (320, 180))],
+)
+async def test_the_core_fits_the_image_to_the_ratio_when_the_output_follows_it(
+    fit: str, size: tuple[int, int]
+) -> None:
+    clock, server, faults = scripted()
+    request = image_request(png(160, 180), model="acme-follow", ratio="16:9", image_fit=fit)
+    async with make_runner(faults, clock) as runner:
+        await runner.submit(request)
+    assert sent_image_size(server.bodies[0]) == size
+
+
+async def test_a_ratio_that_needs_fitting_is_refused_without_a_fit() -> None:
+    request = image_request(png(160, 180), model="acme-follow", ratio="16:9")
+    error = await refused(request)
+    assert (error.field, error.value) == ("ratio", "16:9")
+    assert error.allowed == ["crop", "pad"]
+
+
+async def test_an_image_url_to_fit_is_downloaded_without_credentials_and_fitted() -> None:
+    clock, server, faults = scripted()
+    image = png(200, 100)
+
+    def handler(request):
+        if request.url.host == "images.example":
+            assert "authorization" not in request.headers
+            import httpx
+
+            return httpx.Response(200, content=image)
+        return faults(request)
+
+    request = image_request(
+        "https://images.example/wide.png", model="acme-follow", ratio="1:1", image_fit="crop"
+    )
+    async with make_runner(handler, clock) as runner:
+        await runner.submit(request)
+    assert sent_image_size(server.bodies[0]) == (100, 100)
