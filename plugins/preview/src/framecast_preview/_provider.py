@@ -321,7 +321,7 @@ class PreviewProvider:
         }
         return PreparedRequest(
             method="LOCAL",  # not HTTP: the worker renders this body on this machine
-            path="render",
+            path="/render",  # no origin: the contract wants a path, the worker ignores it
             body=body,
             model=model.name,
             uploads=uploads,
