@@ -1,0 +1,163 @@
+"""Credentials never appear in an error, a repr or a log line, and never leave the
+provider's own origin."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from framecast import (
+    AuthenticationError,
+    FramecastError,
+    GenerationRequest,
+    ProviderSettings,
+    TaskHandle,
+    TaskStatus,
+    hookimpl,
+)
+from framecast.testing import FaultInjector, VirtualClock, read_timeout_after, respond
+
+from .acme import AcmeProvider, AcmeServer
+from .support import acme_class, make_runner, text_request
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "sk-FAKE-acme-0123456789abcdef"
+ENV = {"ACME_SECRET": SECRET}
+
+
+def everything_logged(caplog: pytest.LogCaptureFixture) -> str:
+    lines = []
+    for record in caplog.records:
+        lines.append(record.getMessage())
+        lines.append(repr(record.args))
+        if record.exc_info:
+            lines.append(logging.Formatter().formatException(record.exc_info))
+    return "\n".join(lines)
+
+
+async def test_a_full_generate_with_faults_logs_no_credential_at_debug(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, secret=SECRET, throttled_polls=1)
+    faults = FaultInjector(server)
+    faults.on("POST", "/v1/videos", respond(429), read_timeout_after())
+    faults.on("GET", "/v1/videos/", respond(503), respond(401, {"code": 1004, "message": "exp"}))
+
+    class Broken:
+        @hookimpl
+        def on_progress(self, handle: TaskHandle, state: object) -> None:
+            raise RuntimeError("observer failure")
+
+    async with make_runner(faults, clock, env=ENV, plugins=[Broken()]) as runner:
+        result = await runner.generate(text_request())
+        await runner.download(result, tmp_path / "out.mp4")
+    assert result.status is TaskStatus.SUCCEEDED
+    logged = everything_logged(caplog)
+    assert "framecast.http" in {r.name for r in caplog.records}  # DEBUG really was on
+    assert SECRET not in logged
+    assert "Token " not in logged
+    assert "authorization" not in logged.lower()
+
+
+async def test_errors_reprs_and_details_hold_no_credential() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, secret="a-different-secret")  # refuses ours
+    async with make_runner(server, clock, env=ENV) as runner:
+        with pytest.raises(AuthenticationError) as caught:
+            await runner.submit(text_request())
+        auth = runner.provider.auth()
+        texts = [
+            str(caught.value),
+            repr(caught.value),
+            str(caught.value.to_dict()),
+            repr(runner),
+            repr(runner.provider),
+            repr(runner.settings),
+            repr(auth),
+            repr(runner._http()._auth),
+        ]
+    for text in texts:
+        assert SECRET not in text, text
+
+
+def test_settings_repr_and_dry_run_hold_no_credential() -> None:
+    settings = ProviderSettings(name="acme", env=ENV, config={"token": SECRET})
+    assert SECRET not in repr(settings)
+    runner = make_runner(AcmeServer(), VirtualClock(), env=ENV)
+    assert SECRET not in str(runner.prepare(GenerationRequest(prompt="x")).to_dict(full=True))
+
+
+async def test_the_output_download_carries_no_authorization(tmp_path: Path) -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, secret=SECRET, polls_to_finish=1)
+    async with make_runner(server, clock, env=ENV) as runner:
+        result = await runner.generate(text_request())
+        await runner.download(result, tmp_path / "out.mp4")
+    cdn = [r for r in server.requests if r.url.host == "cdn.acme.test"]
+    assert len(cdn) == 1
+    assert "authorization" not in cdn[0].headers
+    api = [r for r in server.requests if r.url.host == "api.acme.test"]
+    assert api and all(SECRET in r.headers["authorization"] for r in api)
+
+
+class UploadingAcme(AcmeProvider):
+    """Uploads the image to a presigned URL on another host before creating the task."""
+
+    @hookimpl
+    async def submit(self, prepared, http: httpx.AsyncClient) -> TaskHandle:
+        await http.put("https://uploads.acme-storage.test/put/123?sig=xyz", content=b"image")
+        await http.put("http://api.acme.test/v1/plain-http", content=b"other scheme")
+        return await AcmeProvider.submit(self, prepared=prepared, http=http)
+
+
+async def test_a_presigned_upload_through_the_provider_client_carries_no_authorization() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, secret=SECRET)
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "PUT":
+            return httpx.Response(200)
+        return server(request)
+
+    UploadingAcme.clock = clock
+    async with make_runner(handler, clock, env=ENV, provider=UploadingAcme) as runner:
+        await runner.submit(text_request())
+    upload, other_scheme, create = seen[:3]
+    assert upload.url.host == "uploads.acme-storage.test"
+    assert "authorization" not in upload.headers
+    assert "authorization" not in other_scheme.headers  # same host, another origin
+    assert SECRET in create.headers["authorization"]
+
+
+async def test_polling_a_handle_on_another_official_origin_keeps_auth_on_official_hosts() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, secret=SECRET, polls_to_finish=1)
+    provider = acme_class(clock, official_hosts=("api.acme.test", "api-eu.acme.test"))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api-eu.acme.test":
+            assert SECRET in request.headers.get("authorization", "")
+            request = httpx.Request(
+                request.method,
+                request.url.copy_with(host="api.acme.test"),
+                headers=request.headers,
+            )
+        return server(request)
+
+    async with make_runner(handler, clock, env=ENV, provider=provider) as runner:
+        handle = await runner.submit(text_request())
+        eu = TaskHandle.from_dict({**handle.to_dict(), "base_url": "https://api-eu.acme.test"})
+        result = await runner.wait(eu)
+    assert result.status is TaskStatus.SUCCEEDED
+
+
+def test_every_framecast_error_repr_is_its_message_only() -> None:
+    error = FramecastError("boom", details={"hint": "x"})
+    assert repr(error) == "FramecastError('boom')"
