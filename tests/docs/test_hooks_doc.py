@@ -1,0 +1,78 @@
+"""``docs/hooks.md`` has exactly one section per hook of ``framecast/hookspecs.py``, headed
+by the hook's exact signature.
+
+A section heading looks like ``### `prepare(request, model, ratio_plan, camera_plan) ->
+PreparedRequest` `` (an ``async`` prefix for the async hooks). The signature is rebuilt
+from the hookspec function itself: parameter names, defaults and the return annotation.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+from framecast import hookspecs
+
+from ._blocks import DOCS
+
+HEADING = re.compile(r"^### `(?P<signature>(?:async )?(?P<name>\w+)\(.*\).*)`\s*$")
+
+
+def hookspec_functions() -> dict[str, object]:
+    return {
+        name: function
+        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+        if hasattr(function, "framecast_spec")
+    }
+
+
+def expected_signature(function: object) -> str:
+    signature = inspect.signature(function)  # type: ignore[arg-type]
+    parameters = []
+    for parameter in signature.parameters.values():
+        text = parameter.name
+        if parameter.default is not inspect.Parameter.empty:
+            text += f"={parameter.default!r}"
+        parameters.append(text)
+    result = signature.return_annotation
+    text = f"{function.__name__}({', '.join(parameters)}) -> {result}"  # type: ignore[attr-defined]
+    return f"async {text}" if inspect.iscoroutinefunction(function) else text
+
+
+def documented() -> dict[str, list[str]]:
+    sections: dict[str, list[str]] = {}
+    for line in (DOCS / "hooks.md").read_text(encoding="utf-8").splitlines():
+        match = HEADING.match(line)
+        if match:
+            sections.setdefault(match.group("name"), []).append(match.group("signature"))
+    return sections
+
+
+def test_the_contract_has_hooks() -> None:
+    names = set(hookspec_functions())
+    assert {"provider_info", "prepare", "submit", "on_finished"} <= names
+
+
+@pytest.mark.parametrize("name", sorted(hookspec_functions()))
+def test_every_hook_has_one_section_with_its_signature(name: str) -> None:
+    sections = documented()
+    assert name in sections, f"docs/hooks.md has no section for hook {name!r}"
+    assert len(sections[name]) == 1, f"docs/hooks.md has {len(sections[name])} {name} sections"
+    expected = expected_signature(hookspec_functions()[name])
+    assert sections[name][0] == expected, (
+        f"docs/hooks.md heading for {name!r} is `{sections[name][0]}`, "
+        f"hookspecs.py says `{expected}`"
+    )
+
+
+def test_no_section_without_a_hook() -> None:
+    extra = sorted(set(documented()) - set(hookspec_functions()))
+    assert not extra, f"docs/hooks.md documents hooks that do not exist: {extra}"
+
+
+def test_signature_check_can_fail() -> None:
+    # A heading with a renamed parameter must not match: the comparison is exact.
+    expected = expected_signature(hookspecs.prepare)
+    assert expected == ("prepare(request, model, ratio_plan, camera_plan) -> PreparedRequest")
+    assert expected.replace("ratio_plan", "ratio") != expected
