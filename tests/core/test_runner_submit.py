@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 
@@ -11,14 +12,17 @@ from framecast import (
     AccountError,
     AuthenticationError,
     ConfigurationError,
+    FramecastCancelled,
     GenerationFailed,
     OutcomeUnknown,
     ProviderError,
     ProviderValidationError,
     RateLimited,
     RetryPolicy,
+    TaskHandle,
     TaskStatus,
     exit_code_for,
+    hookimpl,
 )
 from framecast.testing import (
     connect_error,
@@ -28,7 +32,8 @@ from framecast.testing import (
     respond,
 )
 
-from .support import acme_class, creates, lookups, make_runner, scripted, text_request
+from .acme import AcmeProvider
+from .support import acme_class, calls, creates, lookups, make_runner, scripted, text_request
 
 pytestmark = pytest.mark.anyio
 
@@ -382,3 +387,79 @@ async def test_budget_refuses_a_request_estimated_above_max_cost() -> None:
             await runner.submit(text_request(duration=10))  # $1.00
     assert getattr(caught.value, "field", None) == "max_cost"
     assert server.created == 1
+
+
+async def test_persistent_ambiguity_with_dedupe_ends_outcome_unknown_after_the_policy() -> None:
+    clock, server, faults = scripted()
+    faults.on(POST, CREATE, *[respond(500)] * 5)
+    async with make_runner(faults, clock) as runner:
+        with pytest.raises(OutcomeUnknown) as caught:
+            await runner.submit(text_request(idempotency_key="k-5"))
+    assert creates(faults) == 5
+    assert lookups(faults) == 10  # two lookups after each lost answer
+    assert caught.value.details["idempotency_key"] == "k-5"
+    assert server.created == 0
+
+
+# ---------------------------------------------------------------- before the create was sent
+
+
+class UploadFirst(AcmeProvider):
+    """Uploads to a presigned URL (another host) before creating the task."""
+
+    @hookimpl
+    async def submit(self, prepared, http: httpx.AsyncClient) -> TaskHandle:
+        await http.put("https://uploads.acme-storage.test/put?sig=1", content=b"image")
+        return await AcmeProvider.submit(self, prepared=prepared, http=http)
+
+
+class BrokenBeforeSending(AcmeProvider):
+    @hookimpl
+    async def submit(self, prepared, http: httpx.AsyncClient) -> TaskHandle:
+        raise KeyError("upload_url")
+
+
+async def test_a_failed_upload_is_retried_as_nothing_was_created() -> None:
+    clock, _server, faults = scripted()
+    faults.on("PUT", "/put", respond(500), respond(502))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        response = faults(request)
+        return (
+            httpx.Response(200)
+            if request.method == "PUT" and response.status_code == 200
+            else response
+        )
+
+    UploadFirst.clock = clock
+    async with make_runner(handler, clock, provider=UploadFirst) as runner:
+        handle = await runner.submit(text_request())
+    assert handle.task_id == "task-1"
+    assert calls(faults, "PUT", "/put") == 3
+    assert lookups(faults) == 0  # an upload failure is not an ambiguous create
+    assert creates(faults) == 1
+
+
+async def test_an_error_in_submit_before_sending_is_a_provider_error_not_retried() -> None:
+    clock, _server, faults = scripted()
+    async with make_runner(faults, clock, provider=BrokenBeforeSending) as runner:
+        with pytest.raises(ProviderError) as caught:
+            await runner.submit(text_request())
+    assert "before sending" in caught.value.message
+    assert faults.log == []
+
+
+async def test_cancel_during_a_rate_limit_backoff_returns_at_once_without_a_task() -> None:
+    clock, server, faults = scripted()
+    faults.on(POST, CREATE, respond(429, headers={"Retry-After": "50"}))
+    async with make_runner(faults, clock) as runner:
+        job = asyncio.create_task(runner.submit(text_request()))
+        while not clock.sleeps:
+            await asyncio.sleep(0)
+        job.cancel()
+        with pytest.raises(FramecastCancelled) as caught:
+            await job
+    assert caught.value.handle is None
+    assert clock.monotonic() < 50  # it did not sit out the backoff
+    assert creates(faults) == 1
+    assert server.created == 0
