@@ -1,4 +1,5 @@
-"""Regenerate the tables in ``docs/concepts.md`` from the installed providers' own code.
+"""Regenerate the tables in ``docs/concepts.md`` and ``docs/configuration.md`` from the
+installed providers' own code.
 
     python docs/_generate.py           # rewrite the tables in place
     python docs/_generate.py --check   # exit 1 (and say which) when a committed table is stale
@@ -6,7 +7,8 @@
 Every cell comes from calling a provider's hooks — ``provider_info``, ``map_ratio``,
 ``translate_camera`` and ``prepare`` — on its default image-to-video model, never from a
 hand-kept list: when a plugin changes what it sends, the table changes, and
-``tests/docs/test_docs_tables.py`` fails until the page is regenerated.
+``tests/docs/test_docs_tables.py`` fails until the page is regenerated. Each table sits
+between ``<!-- BEGIN GENERATED name ... -->`` and ``<!-- END GENERATED name -->`` markers.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from framecast import (
 )
 
 DOCS = Path(__file__).resolve().parent
-CONCEPTS = DOCS / "concepts.md"
 
 #: The providers this repository ships, in the order the tables show them. A provider
 #: installed from elsewhere is left out on purpose: the committed page must not depend on
@@ -323,12 +324,111 @@ def _limit(model: ModelInfo) -> str:
     return f"{model.prompt_limit:,} {unit}"
 
 
-# --------------------------------------------------------------------------- the page
+# --------------------------------------------------------------------------- settings
+
+
+def settings_table(providers: list[Any]) -> str:
+    header = [
+        "provider",
+        "credentials",
+        "base URL override",
+        "default base URL",
+        "official hosts",
+        "poll floor",
+        "running tasks",
+        "output URLs last",
+        "cancel",
+        "dedupe",
+    ]
+    rows = [header, ["---"] * len(header)]
+    for provider in providers:
+        info = provider.provider_info()
+        rows.append(
+            [
+                info.name,
+                _codes(info.credential_variables, ", ") or "none",
+                _codes(info.base_url_variables, " or ") or "—",
+                f"`{info.default_base_url}`" if info.default_base_url else "— (local)",
+                _codes(info.official_hosts, ", ") or "—",
+                f"{info.poll_floor:g} s",
+                str(info.suggested_max_running_tasks or "no cap"),
+                _lifetime(info.output_url_lifetime),
+                "yes" if info.supports_cancel else "no",
+                "yes" if info.supports_dedupe else "no",
+            ]
+        )
+    return _markdown(rows)
+
+
+def _codes(values: Iterable[str], joiner: str) -> str:
+    return joiner.join(f"`{v}`" for v in values)
+
+
+def _lifetime(seconds: float | None) -> str:
+    if seconds is None:
+        return "until deleted"
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:g} days"
+    return f"{seconds / 3600:g} h"
+
+
+def options_table(providers: list[Any]) -> str:
+    header = ["provider", "option", "type", "allowed", "default", "models", "what it does"]
+    rows = [header, ["---"] * len(header)]
+    for provider in providers:
+        info = provider.provider_info()
+        # One row per distinct declaration: models that declare an option alike share a row.
+        found: dict[str, tuple[Any, list[str]]] = {}
+        for spec in info.options:
+            found[repr(spec)] = (spec, ["all"])
+        for model in info.models:
+            if model.withdrawn:
+                continue
+            for spec in model.options:
+                _, names = found.setdefault(repr(spec), (spec, []))
+                if names != ["all"]:
+                    names.append(model.name)
+        for spec, names in found.values():
+            rows.append(
+                [
+                    info.name,
+                    f"`{spec.name}`",
+                    spec.type,
+                    _allowed(spec),
+                    "—" if spec.default is None else f"`{spec.default}`",
+                    ", ".join(f"`{n}`" if n != "all" else n for n in names),
+                    spec.doc,
+                ]
+            )
+    return _markdown(rows)
+
+
+def _allowed(spec: Any) -> str:
+    if spec.choices:
+        return ", ".join(f"`{c}`" for c in spec.choices)
+    if spec.minimum is not None or spec.maximum is not None:
+        low = "" if spec.minimum is None else f"{spec.minimum:g}"
+        high = "" if spec.maximum is None else f"{spec.maximum:g}"
+        return f"{low} to {high}"
+    return "any"
+
+
+# --------------------------------------------------------------------------- the pages
 
 
 def _markdown(rows: list[list[str]]) -> str:
     lines = ("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows)
     return "\n".join(lines)
+
+
+#: Which page holds each generated table.
+SECTION_PAGES = {
+    "camera-table": "concepts.md",
+    "ratio-table": "concepts.md",
+    "models-table": "concepts.md",
+    "settings-table": "configuration.md",
+    "options-table": "configuration.md",
+}
 
 
 def sections() -> dict[str, str]:
@@ -338,10 +438,13 @@ def sections() -> dict[str, str]:
         "camera-table": camera_table(providers),
         "ratio-table": ratio_mapping_table(providers),
         "models-table": models_table(providers),
+        "settings-table": settings_table(providers),
+        "options-table": options_table(providers),
     }
 
 
 def render(page: str, generated: dict[str, str]) -> str:
+    """``page`` with each generated table put between its markers."""
     for name, body in generated.items():
         pattern = re.compile(
             rf"(<!-- BEGIN GENERATED {name} .*?-->\n).*?(<!-- END GENERATED {name} -->)",
@@ -349,7 +452,7 @@ def render(page: str, generated: dict[str, str]) -> str:
         )
         match = pattern.search(page)
         if match is None:
-            raise SystemExit(f"{CONCEPTS}: the markers for {name!r} are missing")
+            raise SystemExit(f"{SECTION_PAGES[name]}: the markers for {name!r} are missing")
         page = (
             page[: match.start()]
             + f"{match.group(1)}{body}\n{match.group(2)}"
@@ -359,27 +462,36 @@ def render(page: str, generated: dict[str, str]) -> str:
 
 
 def stale_sections(page: str, generated: dict[str, str]) -> list[str]:
+    """The tables of ``generated`` whose committed copy in ``page`` differs."""
     return [name for name in generated if render(page, {name: generated[name]}) != page]
+
+
+def by_page(generated: dict[str, str]) -> dict[str, dict[str, str]]:
+    pages: dict[str, dict[str, str]] = {}
+    for name, body in generated.items():
+        pages.setdefault(SECTION_PAGES[name], {})[name] = body
+    return pages
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail when a table is stale")
     args = parser.parse_args(argv)
-    page = CONCEPTS.read_text(encoding="utf-8")
-    generated = sections()
-    if args.check:
+    status = 0
+    for name, generated in by_page(sections()).items():
+        path = DOCS / name
+        page = path.read_text(encoding="utf-8")
+        if not args.check:
+            path.write_text(render(page, generated), encoding="utf-8")
+            continue
         stale = stale_sections(page, generated)
         if stale:
             print(
-                f"stale tables in {CONCEPTS.name}: {', '.join(stale)}; "
-                "run python docs/_generate.py",
+                f"stale tables in {name}: {', '.join(stale)}; run python docs/_generate.py",
                 file=sys.stderr,
             )
-            return 1
-        return 0
-    CONCEPTS.write_text(render(page, generated), encoding="utf-8")
-    return 0
+            status = 1
+    return status
 
 
 if __name__ == "__main__":

@@ -38,15 +38,19 @@ def generated(generate: ModuleType) -> dict[str, str]:
     return generate.sections()
 
 
-@pytest.mark.parametrize("section", ["camera-table", "ratio-table", "models-table"])
+SECTIONS = ["camera-table", "ratio-table", "models-table", "settings-table", "options-table"]
+
+
+@pytest.mark.parametrize("section", SECTIONS)
 def test_committed_table_is_current(
     generate: ModuleType, generated: dict[str, str], section: str
 ) -> None:
-    page = (DOCS / "concepts.md").read_text(encoding="utf-8")
+    name = generate.SECTION_PAGES[section]
+    page = (DOCS / name).read_text(encoding="utf-8")
     assert section in generated
     stale = generate.stale_sections(page, {section: generated[section]})
     assert not stale, (
-        f"docs/concepts.md: the {section} is stale; run `python docs/_generate.py` and commit"
+        f"docs/{name}: the {section} is stale; run `python docs/_generate.py` and commit"
     )
 
 
@@ -55,7 +59,8 @@ def test_a_changed_rendering_is_detected(generate: ModuleType, generated: dict[s
     page = (DOCS / "concepts.md").read_text(encoding="utf-8")
     tampered = page.replace("native: zoom=-5", "native: zoom=-4", 1)
     assert tampered != page, "the camera table no longer shows Kling's native zoom"
-    assert generate.stale_sections(tampered, generated) == ["camera-table"]
+    concepts = {k: v for k, v in generated.items() if generate.SECTION_PAGES[k] == "concepts.md"}
+    assert generate.stale_sections(tampered, concepts) == ["camera-table"]
 
 
 def test_every_camera_move_has_a_row(generated: dict[str, str]) -> None:
@@ -80,3 +85,18 @@ def test_camera_cells_come_from_the_providers(generated: dict[str, str]) -> None
 def test_ratio_table_shows_runway_wire_values(generated: dict[str, str]) -> None:
     row = next(line for line in generated["ratio-table"].splitlines() if "| `9:16` |" in line)
     assert "`720:1280`" in row
+
+
+def test_settings_table_names_every_credential_variable(generated: dict[str, str]) -> None:
+    table = generated["settings-table"]
+    for variable in ("RUNWAYML_API_SECRET", "RUNWAY_API_KEY", "KLING_ACCESS_KEY", "KLING_BASE_URL"):
+        assert f"`{variable}`" in table
+
+
+def test_concepts_lists_every_request_field() -> None:
+    import attrs
+    from framecast import GenerationRequest
+
+    page = (DOCS / "concepts.md").read_text(encoding="utf-8")
+    missing = [f.name for f in attrs.fields(GenerationRequest) if f"| `{f.name}` |" not in page]
+    assert not missing, f"docs/concepts.md's request table lacks {missing}"
