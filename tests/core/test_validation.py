@@ -9,12 +9,24 @@ import pytest
 from framecast import (
     IDENTITY_PREFIX,
     GenerationRequest,
+    ImageConstraints,
+    Mode,
+    ModelInfo,
     UnsupportedOption,
     ValidationError,
     exit_code_for,
 )
 
-from .support import make_runner, png, png_header_only, scripted, sent_image_size, text_request
+from .acme import MODELS
+from .support import (
+    acme_class,
+    make_runner,
+    png,
+    png_header_only,
+    scripted,
+    sent_image_size,
+    text_request,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -284,3 +296,75 @@ async def test_an_image_url_to_fit_is_downloaded_without_credentials_and_fitted(
     async with make_runner(handler, clock) as runner:
         await runner.submit(request)
     assert sent_image_size(server.bodies[0]) == (100, 100)
+
+
+# ---------------------------------------------------------------- other model shapes
+
+EXTRA_MODELS = (
+    ModelInfo(
+        name="acme-multi",
+        modes=(Mode.MULTI_IMAGE, Mode.FIRST_LAST),
+        durations=(5,),
+        default_duration=5,
+        prompt_limit=10,
+        prompt_unit="utf16",
+        image=ImageConstraints(formats=("png",), max_images=2, min_side=64),
+    ),
+    ModelInfo(name="acme-still", kind="image", modes=(Mode.TEXT,)),
+)
+
+
+def extra_provider(clock):
+    return acme_class(clock, models=(*MODELS, *EXTRA_MODELS))
+
+
+async def refused_by_extra(request: GenerationRequest) -> ValidationError:
+    clock, server, faults = scripted()
+    async with make_runner(faults, clock, provider=extra_provider(clock)) as runner:
+        with pytest.raises(ValidationError) as caught:
+            await runner.submit(request)
+    assert faults.log == [] and server.created == 0
+    return caught.value
+
+
+async def test_too_many_reference_images_are_refused() -> None:
+    images = [png(64, 64)] * 3
+    error = await refused_by_extra(GenerationRequest(prompt="p", images=images, model="acme-multi"))
+    assert (error.field, error.value) == ("images", 3)
+    assert "2" in error.allowed
+
+
+async def test_each_reference_image_is_checked_under_its_own_name() -> None:
+    images = [png(64, 64), png(64, 64, fmt="JPEG")]
+    error = await refused_by_extra(GenerationRequest(prompt="p", images=images, model="acme-multi"))
+    assert error.field == "images[1]"
+    assert error.value == "jpeg"
+
+
+async def test_the_end_image_is_checked_under_its_own_name() -> None:
+    request = GenerationRequest(
+        prompt="p", image=png(64, 64), end_image=png(20, 20), model="acme-multi"
+    )
+    error = await refused_by_extra(request)
+    assert (error.field, error.value) == ("end_image", "20x20")
+
+
+async def test_prompt_length_is_counted_in_utf16_units_where_declared() -> None:
+    images = [png(64, 64)]
+    ok = GenerationRequest(
+        prompt="\N{GRINNING FACE}" * 5, images=images, model="acme-multi", ratio="16:9"
+    )
+    clock, _server, faults = scripted()
+    async with make_runner(faults, clock, provider=extra_provider(clock)) as runner:
+        runner.prepare(ok)  # 10 UTF-16 units: at the limit
+    error = await refused_by_extra(ok.evolve(prompt="\N{GRINNING FACE}" * 6))  # 6 chars, 12 units
+    assert error.field == "prompt"
+    assert error.value == "12 UTF-16 code units"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"), [({"duration": 5}, "duration"), ({"camera": "zoom_in"}, "camera")]
+)
+async def test_an_image_model_takes_no_duration_or_camera(changes, field: str) -> None:
+    error = await refused_by_extra(GenerationRequest(prompt="p", model="acme-still", **changes))
+    assert error.field == field
