@@ -245,3 +245,22 @@ def test_kling_v3_durations_are_the_documented_enum(provider) -> None:
     assert model is not None
     assert model.durations == (5, 10)
     assert "unconfirmed" in model.notes
+
+
+def test_configured_mode_merged_by_the_runner_yields_where_only_pro_exists(portrait, clock) -> None:
+    from framecast import ProviderSettings
+
+    # The runner merges the [kling] table's options into request.options.
+    provider = KlingProvider(ProviderSettings(name="kling", options={"mode": "std"}), clock=clock)
+    request = GenerationRequest(
+        prompt="x", image=portrait, end_image=image_ref(size=(512, 512)), options={"mode": "std"}
+    )
+    assert prepare(provider, request, model="kling-v2-5-turbo").body["mode"] == "pro"
+    with pytest.raises(UnsupportedOption):  # asked in the request itself: refused
+        prepare(KlingProvider(clock=clock), request, model="kling-v2-5-turbo")
+
+
+def test_explicit_mode_on_a_master_model_is_refused(provider, portrait) -> None:
+    request = GenerationRequest(prompt="x", image=portrait, options={"mode": "pro"})
+    with pytest.raises(UnsupportedOption, match="no mode parameter"):
+        prepare(provider, request, model="kling-v2-master")

@@ -27,7 +27,7 @@ from ._capabilities import (
     PROMPT_LIMIT,
     TEXT2VIDEO,
 )
-from ._plan import Plan, options_of
+from ._plan import Plan, asked_explicitly, options_of
 
 __all__ = ["KNOWN_OPTIONS", "build_body"]
 
@@ -76,7 +76,9 @@ def build_body(
     if request.negative_prompt:
         _check_text("negative_prompt", request.negative_prompt)
         body["negative_prompt"] = request.negative_prompt
-    cfg_scale = _cfg_scale(options.get("cfg_scale"), plan, "cfg_scale" in request.options)
+    cfg_scale = _cfg_scale(
+        options.get("cfg_scale"), plan, asked_explicitly(request, defaults, "cfg_scale")
+    )
     if cfg_scale is not None:
         body["cfg_scale"] = cfg_scale
     if camera_plan.method == "native" and camera_plan.native is not None:

@@ -50,6 +50,16 @@ def options_of(request: GenerationRequest, defaults: Mapping[str, Any]) -> dict[
     return {**defaults, **request.options}
 
 
+def asked_explicitly(request: GenerationRequest, defaults: Mapping[str, Any], name: str) -> bool:
+    """Whether the request itself set option ``name``. The runner merges the configured
+    defaults into ``request.options``, so a value equal to the configured one counts as
+    configured: a default yields where the model does not take it, an explicit ask is
+    refused."""
+    if name not in request.options:
+        return False
+    return name not in defaults or request.options[name] != defaults[name]
+
+
 def _duration(request: GenerationRequest, model: ModelInfo) -> int:
     value = request.duration if request.duration is not None else model.default_duration or 5
     if float(value) != int(value):
@@ -110,7 +120,7 @@ def resolve(
     kling = lookup(model.name)
     # A mode asked in the request itself is kept as asked (and refused if not offered); a
     # configured default yields to the only mode a combination offers.
-    explicit = "mode" in request.options
+    explicit = asked_explicitly(request, defaults, "mode")
     mode, notes = _mode(kling, endpoint, with_tail, options_of(request, defaults), explicit)
     duration = _duration(request, model)
     if check and kling is not None:
