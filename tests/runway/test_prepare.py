@@ -280,3 +280,26 @@ def test_prepare_is_pure_and_repeatable(provider, info):
     second = prepare(provider, info, prompt="x", image=url_image(), camera="zoom_out")
     assert first.fingerprint() == second.fingerprint()
     assert first.path == "/v1/image_to_video" and first.method == "POST"
+
+
+def test_unknown_model_is_sent_unvalidated_only_when_allowed(provider, info):
+    from framecast import ModelInfo
+
+    request = GenerationRequest(prompt="x", image=url_image(), model="gen5_preview", ratio="16:9")
+    model = ModelInfo(name="gen5_preview", modes={"image", "text"}, validation="partial")
+    plans = {
+        "ratio_plan": provider.map_ratio(request=request, model=model),
+        "camera_plan": provider.translate_camera(request=request, model=model),
+    }
+    with pytest.raises(UnsupportedOption) as caught:
+        provider.prepare(request=request, model=model, **plans)
+    assert caught.value.field == "model"
+    allowed = request.evolve(allow_unknown_model=True)
+    prepared = provider.prepare(request=allowed, model=model, **plans)
+    assert prepared.body == {
+        "model": "gen5_preview",
+        "promptImage": "https://example.com/cat.jpg",
+        "promptText": "x",
+        "ratio": "16:9",
+    }
+    assert any("unvalidated" in note for note in prepared.notes)

@@ -300,3 +300,14 @@ async def test_withdrawn_model_is_refused_before_the_network():
         with pytest.raises(ValidationError, match="gen4_turbo"):
             await runner.submit(request(model="gen3a_turbo"))
     assert fake.requests == 0
+
+
+async def test_debug_logs_never_show_the_key(caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    fake = RunwayFake()
+    fake.inject("POST", CREATE, rate_limited())
+    async with make_runner(fake, VirtualClock()) as runner:
+        await runner.generate(request())
+    assert caplog.records and FAKE_KEY not in caplog.text
