@@ -424,6 +424,8 @@ def test_allow_unknown_model_sends_it_unvalidated(
     sent = invoke("generate", "--prompt", "A cat", "--model", "clip-9", "--allow-unknown-model")
     assert sent.exit_code == 0, sent.stderr
     assert [body["model"] for body in wired.created()] == ["clip-9"]
+    warning = next(line for line in sent.stderr.splitlines() if "clip-9" in line)
+    assert warning.startswith("framecast: WARNING:") and "unvalidated" in warning
 
 
 def test_missing_credential_names_the_variable(

@@ -164,25 +164,34 @@ def request_options(function: F) -> F:
 def _start(json_mode: bool, debug: bool) -> Output:
     from ._output import Output
 
-    if debug:
-        _enable_debug_logging(click.get_current_context())
+    _route_logging(click.get_current_context(), debug)
     return Output(json_mode=json_mode, debug=debug)
 
 
-def _enable_debug_logging(ctx: click.Context) -> None:
-    """DEBUG records of framecast's loggers to stderr, for this command only."""
+def _route_logging(ctx: click.Context, debug: bool) -> None:
+    """framecast's warnings (always) or DEBUG records (``--debug``) to stderr, for this
+    command only; without it Python would print bare warning text."""
     handler = logging.StreamHandler(click.get_text_stream("stderr"))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    loggers = [logging.getLogger(name) for name in _logger_names()]
-    previous = [logger.level for logger in loggers]
+    if debug:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        names = _logger_names()
+    else:
+        handler.setFormatter(logging.Formatter("framecast: %(levelname)s: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        names = ["framecast"]
+    loggers = [logging.getLogger(name) for name in names]
+    previous = [(logger.level, logger.propagate) for logger in loggers]
     for logger in loggers:
-        logger.setLevel(logging.DEBUG)
+        if debug:
+            logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
+        logger.propagate = False  # one line per record, whatever the host configured
 
     def restore() -> None:
-        for logger, level in zip(loggers, previous, strict=True):
+        for logger, (level, propagate) in zip(loggers, previous, strict=True):
             logger.removeHandler(handler)
             logger.setLevel(level)
+            logger.propagate = propagate
 
     ctx.call_on_close(restore)
 
