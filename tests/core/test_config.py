@@ -175,3 +175,46 @@ def test_settings_never_show_the_environment() -> None:
     assert settings.get("NOPE") is None
     with pytest.raises(ConfigurationError, match="NOPE or ALSO_NOPE"):
         settings.require("NOPE", "ALSO_NOPE")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_a_poll_interval_variable_that_is_not_a_finite_positive_number_is_refused(
+    folder: Path, value: str
+) -> None:
+    # NaN compares false with everything: it would slip under the official poll floor.
+    with pytest.raises(ConfigurationError, match="FRAMECAST_POLL_INTERVAL"):
+        Runner(acme_class(), env={**ENV, "FRAMECAST_POLL_INTERVAL": value})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -0.5])
+def test_an_explicit_poll_interval_that_is_not_a_finite_positive_number_is_refused(
+    folder: Path, value: float
+) -> None:
+    with pytest.raises(ConfigurationError, match="poll_interval"):
+        Runner(acme_class(), env=ENV, poll_interval=value)
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ('max_running_tasks = "many"', "max_running_tasks"),
+        ("max_running_tasks = -2", "max_running_tasks"),
+        ("base_url = 42", "base_url"),
+        ("model = 7", "model"),
+        ('options = "quality=final"', "options"),
+    ],
+)
+def test_a_provider_table_with_a_wrong_type_is_a_configuration_error_naming_key_and_file(
+    folder: Path, line: str, key: str
+) -> None:
+    write(folder, "framecast.toml", f"[acme]\n{line}\n")
+    with pytest.raises(ConfigurationError) as caught:
+        Runner(acme_class(), env=ENV)
+    assert f"acme.{key}" in caught.value.message
+    assert "framecast.toml" in caught.value.message
+
+
+def test_a_top_level_model_that_is_not_a_name_is_refused(folder: Path) -> None:
+    write(folder, "framecast.toml", "model = 3\n")
+    with pytest.raises(ConfigurationError, match="model"):
+        load_config()

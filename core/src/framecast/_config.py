@@ -60,14 +60,39 @@ def _from_mapping(data: Mapping[str, Any], source: str) -> Config:
     provider = data.get("provider")
     if provider is not None and not isinstance(provider, str):
         raise ConfigurationError(f"{source}: provider must be a name, got {provider!r}")
+    model = data.get("model")
+    if model is not None and not isinstance(model, str):
+        raise ConfigurationError(f"{source}: model must be a model name, got {model!r}")
     tables = {k: v for k, v in data.items() if isinstance(v, Mapping)}
+    for name, table in tables.items():
+        _check_table(name, table, source)
     return Config(
         provider=provider,
-        model=data.get("model"),
+        model=model,
         timeout=timeout,
         tables=tables,
         source=source,
     )
+
+
+def _check_table(name: str, table: Mapping[str, Any], source: str) -> None:
+    """A wrong type in a provider table fails here, naming it, not deep inside a request."""
+    for key in ("base_url", "model"):
+        value = table.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError(f"{source}: {name}.{key} must be a string, got {value!r}")
+    cap = table.get("max_running_tasks")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
+        raise ConfigurationError(
+            f"{source}: {name}.max_running_tasks must be a whole number >= 0 (0: no cap), "
+            f"got {cap!r}"
+        )
+    options = table.get("options")
+    if options is not None and not isinstance(options, Mapping):
+        raise ConfigurationError(
+            f"{source}: {name}.options must be a table (options = {{ name = value }}), "
+            f"got {options!r}"
+        )
 
 
 def resolve_provider_name(explicit: str | None, env: Mapping[str, str], config: Config) -> str:

@@ -15,6 +15,7 @@ import concurrent.futures
 import datetime as _dt
 import inspect
 import logging
+import math
 import os
 import threading
 import uuid
@@ -251,6 +252,12 @@ class Runner:
                     "FRAMECAST_POLL_INTERVAL must be a number of seconds, got "
                     f"{self._env['FRAMECAST_POLL_INTERVAL']!r}"
                 ) from None
+        if wanted is not None and not (math.isfinite(wanted) and wanted >= 0):
+            # NaN compares false with everything, so it would slip under the poll floor.
+            source = "poll_interval" if explicit is not None else "FRAMECAST_POLL_INTERVAL"
+            raise ConfigurationError(
+                f"{source} must be a finite number of seconds >= 0, got {wanted!r}"
+            )
         if wanted is None:
             # A provider without a floor (a local renderer) still gets a sane default.
             return floor if floor > 0 else DEFAULT_POLL_INTERVAL
