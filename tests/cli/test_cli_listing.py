@@ -122,10 +122,13 @@ def test_check_shows_models_and_reports_broken_providers_without_failing(
     result = invoke("providers", "--check")
     assert result.exit_code == 0
     out = result.stdout
-    assert "clip-1" in out and "video" in out
+    assert "clip-1 (default)" in out and "video" in out
     assert "clip-0 (withdrawn; use clip-1)" in out
     assert "16:9, 9:16, 1:1" in out
     assert "5*, 10" in out  # the default duration is starred
+    assert "200 chars" in out  # the prompt limit
+    style = next(line for line in out.splitlines() if line.strip().startswith("style"))
+    assert style.split() == ["style", "str", "plain,", "cinematic", "plain", "clip-1"]
     assert "broken" in out and "libfoo" in out and "cannot load" in out
     assert fake_site.exists(), "--check must import the providers"
 
@@ -146,6 +149,10 @@ def test_check_json_carries_models_or_the_error(
     assert clip["durations"] == [5, 10]
     assert clip["default_duration"] == 5
     assert clip["ratios"] == ["16:9", "9:16", "1:1"]
+    assert (clip["prompt_limit"], clip["prompt_unit"]) == (200, "characters")
+    [style] = clip["options"]
+    assert style["name"] == "style" and style["choices"] == ["plain", "cinematic"]
+    assert scripted["default_models"] == {"image": "clip-1", "text": "clip-1"}
     assert by_name["probe"]["error"] is not None  # a class that implements no hook
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ._output import Output
 
 if TYPE_CHECKING:
-    from .._models import ModelInfo, ProviderInfo
+    from .._models import ModelInfo, OptionSpec, ProviderInfo
     from .._plugins import ProviderCheck, ProviderEntry
 
 __all__ = ["show_cameras", "show_providers"]
@@ -84,15 +84,23 @@ def _list_checks(out: Output, checks: list[ProviderCheck], *, single: bool = Fal
             continue
         info: ProviderInfo = check.info
         out.stdout.print(f"[bold]{escape(entry.name)}[/] ({escape(origin)})")
-        table = Table("model", "kind", "modes", "ratios", "durations (s)", box=None)
+        defaults = set(info.default_models.values())
+        table = Table("model", "kind", "modes", "ratios", "durations (s)", "prompt", box=None)
         for model in info.models:
-            table.add_row(*(escape(cell) for cell in _model_row(model)))
+            table.add_row(*(escape(cell) for cell in _model_row(model, defaults)))
         out.stdout.print(table)
+        options = _option_rows(info)
+        if options:
+            table = Table("option (-o)", "type", "allowed", "default", "models", box=None)
+            for row in options:
+                table.add_row(*(escape(cell) for cell in row))
+            out.stdout.print(table)
+    out.stdout.print("* default duration")
     return 0
 
 
-def _model_row(model: ModelInfo) -> tuple[str, str, str, str, str]:
-    name = model.name
+def _model_row(model: ModelInfo, defaults: set[str]) -> tuple[str, ...]:
+    name = model.name + (" (default)" if model.name in defaults else "")
     if model.withdrawn:
         name += f" (withdrawn; use {model.replacement})" if model.replacement else " (withdrawn)"
     modes = ", ".join(sorted(mode.value for mode in model.modes))
@@ -103,7 +111,38 @@ def _model_row(model: ModelInfo) -> tuple[str, str, str, str, str]:
         durations = ", ".join(
             f"{d}*" if d == model.default_duration else str(d) for d in model.durations
         )
-    return name, model.kind, modes, ratios, durations
+    return name, model.kind, modes, ratios, durations, _prompt_limit(model)
+
+
+def _prompt_limit(model: ModelInfo) -> str:
+    if model.prompt_limit is None:
+        return "-"
+    unit = "UTF-16 units" if model.prompt_unit == "utf16" else "chars"
+    return f"{model.prompt_limit:,} {unit}"
+
+
+def _option_rows(info: ProviderInfo) -> list[tuple[str, str, str, str, str]]:
+    """Provider-wide options first, then each model's, one row per distinct option."""
+    rows: dict[tuple[str, str, str, str], list[str]] = {}
+    for spec in info.options:
+        rows.setdefault(_option_cells(spec), []).append("all")
+    for model in info.models:
+        for spec in model.options:
+            rows.setdefault(_option_cells(spec), []).append(model.name)
+    return [(*cells, ", ".join(models)) for cells, models in rows.items()]
+
+
+def _option_cells(spec: OptionSpec) -> tuple[str, str, str, str]:
+    if spec.choices:
+        allowed = ", ".join(map(str, spec.choices))
+    elif spec.minimum is not None or spec.maximum is not None:
+        low = "" if spec.minimum is None else f"{spec.minimum:g}"
+        high = "" if spec.maximum is None else f"{spec.maximum:g}"
+        allowed = f"{low} to {high}".strip()
+    else:
+        allowed = "any"
+    default = "-" if spec.default is None else str(spec.default)
+    return spec.name, spec.type, allowed, default
 
 
 def _entry_dict(entry: ProviderEntry) -> dict[str, Any]:
@@ -120,6 +159,10 @@ def _check_dict(check: ProviderCheck) -> dict[str, Any]:
     result["error"] = check.error
     info: ProviderInfo | None = check.info
     result["models"] = None if info is None else [_model_dict(model) for model in info.models]
+    result["options"] = None if info is None else [_option_dict(spec) for spec in info.options]
+    result["default_models"] = (
+        None if info is None else {mode.value: name for mode, name in info.default_models.items()}
+    )
     return result
 
 
@@ -132,8 +175,23 @@ def _model_dict(model: ModelInfo) -> dict[str, Any]:
         "default_ratio": model.default_ratio,
         "durations": list(model.durations),
         "default_duration": model.default_duration,
+        "prompt_limit": model.prompt_limit,
+        "prompt_unit": model.prompt_unit,
+        "options": [_option_dict(spec) for spec in model.options],
         "withdrawn": model.withdrawn,
         "replacement": model.replacement,
+    }
+
+
+def _option_dict(spec: OptionSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "type": spec.type,
+        "choices": None if spec.choices is None else list(spec.choices),
+        "minimum": spec.minimum,
+        "maximum": spec.maximum,
+        "default": spec.default,
+        "doc": spec.doc,
     }
 
 
