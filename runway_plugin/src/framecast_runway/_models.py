@@ -706,6 +706,7 @@ def _sdk(
     t2v_ratio_required: bool = False,
     options: tuple[OptionSpec, ...] = (),
     supports_seed: bool = False,
+    image: ImageConstraints = PARTNER_IMAGES,
 ) -> RunwayModel:
     """An SDK-only model; ``i2v``/``t2v`` are its ratio values (``()`` = no ratio field,
     ``None`` = not on that endpoint)."""
@@ -743,7 +744,7 @@ def _sdk(
         options=options,
         option_fields={o.name: o.name for o in options},
         supports_seed=supports_seed,
-        image=PARTNER_IMAGES,
+        image=image,
         notes=_SDK_NOTE,
     )
 
@@ -778,7 +779,9 @@ SDK_MODELS: tuple[RunwayModel, ...] = (
          t2v_fields=("references", "referenceVideos")),
     _sdk("grok_imagine_1_5", i2v=(), t2v=GROK_T2V_RATIOS,
          t2v_fields=("references", "referenceAudio"), options=(GROK_RESOLUTION,)),
-    _sdk("grok_imagine_1_5_lite", i2v=GROK_LITE_I2V_RATIOS, t2v=GROK_LITE_T2V_RATIOS),
+    # Image limits from the SDK docstrings (runway.md §6.2).
+    _sdk("grok_imagine_1_5_lite", i2v=GROK_LITE_I2V_RATIOS, t2v=GROK_LITE_T2V_RATIOS,
+         image=attrs.evolve(PARTNER_IMAGES, min_aspect=0.4, max_aspect=2.5)),
     _sdk("wan3", i2v=WAN3_RATIOS, t2v=WAN3_RATIOS, i2v_prompt_required=True,
          i2v_fields=("referenceAudio", "referenceVideos"),
          t2v_fields=("referenceAudio", "references", "referenceVideos"),
@@ -792,7 +795,8 @@ SDK_MODELS: tuple[RunwayModel, ...] = (
          t2v_fields=("references", "referenceVideos")),
     _sdk("h3_max", i2v=(), t2v=(), last_frame=True, i2v_prompt_required=True,
          i2v_fields=("promptExpansionMode",), t2v_fields=("promptExpansionMode",),
-         options=(H3_RESOLUTION,), supports_seed=True),
+         options=(H3_RESOLUTION,), supports_seed=True,
+         image=attrs.evolve(PARTNER_IMAGES, min_side=256)),
 )  # fmt: skip
 
 # --------------------------------------------------------------------------- withdrawn

@@ -308,7 +308,7 @@ class RunwayProvider:
 
     @hookimpl
     async def cancel(
-        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False
+        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool
     ) -> None:
         # DELETE cancels an unfinished task and deletes a finished one (with its paid
         # output); the core polls first and passes delete=True only when that is asked for.
