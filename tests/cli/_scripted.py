@@ -200,9 +200,7 @@ class ScriptedProvider:
         )
 
     @hookimpl
-    async def cancel(
-        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False
-    ) -> None:
+    async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
         origin = handle.base_url or str(http.base_url)
         await http.delete(f"{origin.rstrip('/')}/tasks/{handle.task_id}")
 

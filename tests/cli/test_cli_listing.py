@@ -186,6 +186,26 @@ def test_no_provider_installed_says_how_to_add_one(
     assert "pip install" in result.stderr
 
 
+def test_framecast_alone_shows_help_and_how_to_add_a_provider(
+    invoke: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRAMECAST_PLUGINS", "no-provider-has-this-name")
+    result = invoke()
+    assert result.exit_code == 0
+    assert "Commands:" in result.stdout and "generate" in result.stdout
+    assert "no provider is installed" in result.stderr
+    assert "./plugins/preview" in result.stderr
+
+
+def test_framecast_alone_with_a_provider_installed_just_shows_help(
+    invoke: Callable[..., Result], fake_site: Path
+) -> None:
+    result = invoke()
+    assert result.exit_code == 0
+    assert "Commands:" in result.stdout
+    assert result.stderr == ""
+
+
 # ------------------------------------------------------------------------- start-up
 
 

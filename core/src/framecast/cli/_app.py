@@ -42,9 +42,11 @@ Exit codes:
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EXIT_CODES_HELP,
+    invoke_without_command=True,
 )
 @click.version_option(__version__, "--version", prog_name="framecast")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Turn an image and a prompt into a video through any provider plugin.
 
     \b
@@ -52,6 +54,14 @@ def cli() -> None:
       framecast providers --check
       framecast cameras
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    click.echo(ctx.get_help())
+    from .._plugins import list_providers
+    from ._listing import INSTALL_HINT
+
+    if not list_providers():
+        click.echo(f"\nframecast: {INSTALL_HINT}", err=True)
 
 
 def main(args: Sequence[str] | None = None, prog_name: str = "framecast") -> None:

@@ -15,11 +15,11 @@ if TYPE_CHECKING:
     from .._models import ModelInfo, OptionSpec, ProviderInfo
     from .._plugins import ProviderCheck, ProviderEntry
 
-__all__ = ["show_cameras", "show_providers"]
+__all__ = ["INSTALL_HINT", "show_cameras", "show_providers"]
 
-_INSTALL_HINT = (
-    "no provider is installed: pip install ./core ./plugins/preview for the offline "
-    "preview provider, or pip install framecast-runway / framecast-kling"
+INSTALL_HINT = (
+    "no provider is installed: from the framecast repository, pip install ./plugins/preview "
+    "(offline, no API key), ./runway_plugin or ./kling_plugin"
 )
 
 
@@ -48,10 +48,10 @@ def _list_entries(out: Output, entries: list[ProviderEntry]) -> int:
     if out.json_mode:
         out.emit([_entry_dict(entry) for entry in entries])
         if not entries:
-            out.message(f"framecast: {_INSTALL_HINT}")
+            out.message(f"framecast: {INSTALL_HINT}")
         return 0
     if not entries:
-        out.message(f"framecast: {_INSTALL_HINT}")
+        out.message(f"framecast: {INSTALL_HINT}")
         return 0
     from rich.table import Table
 
@@ -68,7 +68,7 @@ def _list_checks(out: Output, checks: list[ProviderCheck], *, single: bool = Fal
         out.emit(listed[0] if single else listed)
         return 0
     if not checks:
-        out.message(f"framecast: {_INSTALL_HINT}")
+        out.message(f"framecast: {INSTALL_HINT}")
         return 0
     from rich.markup import escape
     from rich.table import Table
