@@ -218,3 +218,25 @@ def test_a_top_level_model_that_is_not_a_name_is_refused(folder: Path) -> None:
     write(folder, "framecast.toml", "model = 3\n")
     with pytest.raises(ConfigurationError, match="model"):
         load_config()
+
+
+def test_with_nothing_configured_the_default_is_preview_when_installed(folder: Path) -> None:
+    assert Runner(env={}).provider_name == "preview"
+
+
+def test_with_one_provider_allowed_it_is_the_default(folder: Path) -> None:
+    assert Runner(env={"FRAMECAST_PLUGINS": "runway"}).provider_name == "runway"
+
+
+def test_several_providers_without_preview_ask_to_choose(folder: Path) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Runner(env={"FRAMECAST_PLUGINS": "runway,kling"})
+    assert "FRAMECAST_PROVIDER" in caught.value.message
+
+
+def test_http_timeouts_are_configurable(folder: Path) -> None:
+    runner = Runner(acme_class(), env=ENV, connect_timeout=2.0, read_timeout=9.0)
+    timeout = runner._http().timeout
+    assert (timeout.connect, timeout.read) == (2.0, 9.0)
+    default = Runner(acme_class(), env=ENV)._http().timeout
+    assert (default.connect, default.read) == (5.0, 60.0)

@@ -157,3 +157,27 @@ async def test_cancel_where_the_provider_cannot_is_not_supported() -> None:
     assert caught.value.handle == handle
     assert "task-1" in server.tasks
     assert not any(m == "DELETE" for m, _, _ in faults.log)
+
+
+async def test_cancel_during_an_ambiguous_submit_finishes_the_lookup_and_hands_back_the_task() -> (
+    None
+):
+    from framecast.testing import FaultInjector, respond
+
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock)
+    faults = FaultInjector(server)
+    faults.on("POST", "/v1/videos", respond(502, create=True))  # created, answer lost
+    slow = SlowCreate(faults)
+    observer = Recorder()
+    async with make_runner(slow, clock, plugins=[observer]) as runner:
+        job = asyncio.create_task(runner.generate(text_request()))
+        await slow.sent.wait()
+        job.cancel()
+        slow.release.set()
+        with pytest.raises(FramecastCancelled) as caught:
+            await job
+    assert caught.value.handle is not None and caught.value.handle.task_id == "task-1"
+    assert observer.submitted == [caught.value.handle]
+    assert server.created == 1
+    assert ("GET", "/v1/videos", "pass") in faults.log  # it looked the key up

@@ -278,3 +278,12 @@ async def test_max_running_tasks_from_the_provider_suggestion() -> None:
     async with make_runner(faults, clock, provider=provider, max_running_tasks=0) as runner:
         assert runner.max_running_tasks == 0
     assert server.created == 0
+
+
+async def test_retry_after_on_a_poll_is_honoured() -> None:
+    clock, _server, faults = scripted(polls_to_finish=1)
+    faults.on("GET", TASK, respond(429, headers={"Retry-After": "20"}))
+    async with make_runner(faults, clock) as runner:
+        result = await runner.generate(text_request())
+    assert result.status is TaskStatus.SUCCEEDED
+    assert clock.sleeps == [20.0]
