@@ -296,9 +296,7 @@ class AcmeProvider:
         )
 
     @hookimpl
-    async def cancel(
-        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False
-    ) -> None:
+    async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
         await http.delete(f"/v1/videos/{handle.task_id}")
 
     @hookimpl

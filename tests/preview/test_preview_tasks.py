@@ -139,7 +139,7 @@ async def test_cancel_stops_a_running_worker_and_the_state_stays_cancelled(
         await asyncio.sleep(0.05)
     if sys.platform != "win32":
         assert os.getsid(process.pid) == process.pid  # its own session: Ctrl-C never reaches it
-    await provider.cancel(handle=handle, http=None)
+    await provider.cancel(handle=handle, http=None, delete=False)
     assert process.wait(timeout=15) is not None
     state = await provider.poll(handle=handle, http=None)
     assert state.status is TaskStatus.CANCELLED
@@ -297,11 +297,6 @@ async def test_the_runner_dry_run_and_estimate_need_nothing(tmp_path: Path) -> N
     assert not (tmp_path / "cache").exists()  # a dry run creates no task
 
 
-@pytest.mark.xfail(
-    reason="core hookspec: `cancel(..., delete: bool = False)` has a default, so pluggy "
-    "never passes `delete` to any implementation (reported to the lead)",
-    strict=False,
-)
 async def test_cancel_delete_through_the_runner_removes_the_video(tmp_path: Path) -> None:
     env = {"FRAMECAST_PREVIEW_DIR": str(tmp_path / "cache")}
     request = GenerationRequest(prompt="A lighthouse", duration=1, options=SMALL)

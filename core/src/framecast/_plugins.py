@@ -149,6 +149,7 @@ def make_plugin_manager(
                 f"({entry.describe()}) may implement",
                 details={"entry_point": entry.name, "hooks": taken},
             )
+        _check_defaults(plugin, where)
         _register(pm, plugin, where)
     try:
         pm.check_pending()
@@ -177,9 +178,31 @@ def _implements(plugin: object, name: str) -> bool:
     return opts is not None
 
 
+def _check_defaults(plugin: object, where: str) -> None:
+    """pluggy never passes an argument whose parameter has a default: refuse such a hook
+    (``cancel(..., delete=False)`` would silently never see ``delete=True``)."""
+    from . import hookspecs
+
+    for name in dir(hookspecs):
+        spec = getattr(hookspecs, name)
+        if not callable(spec) or not hasattr(spec, "framecast_spec"):
+            continue
+        if not _implements(plugin, name):
+            continue
+        spec_args = set(inspect.signature(spec).parameters)
+        for param in inspect.signature(getattr(plugin, name)).parameters.values():
+            if param.name in spec_args and param.default is not inspect.Parameter.empty:
+                raise PluginLoadError(
+                    f"{where}: hook {name!r} gives parameter {param.name!r} a default; pluggy "
+                    "never passes such a parameter, so remove the default",
+                    details={"hook": name, "parameter": param.name},
+                )
+
+
 def _check_async_hooks(provider: object, where: str) -> None:
     from .hookspecs import ASYNC_HOOKS
 
+    _check_defaults(provider, where)
     for name in sorted(ASYNC_HOOKS):
         method = getattr(provider, name, None)
         if method is None or not _implements(provider, name):

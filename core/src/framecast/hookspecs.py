@@ -182,7 +182,7 @@ async def poll(handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
 
 
 @hookspec(firstresult=True)
-async def cancel(handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False) -> None:
+async def cancel(handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
     """Stop the task. Raise ``NotSupported`` where the provider cannot. The core polls first
     and calls this on a finished task only with ``delete=True`` (where cancelling a finished
     task deletes its paid output). Provider-only.

@@ -172,7 +172,7 @@ class KlingProvider:
 
     @hookimpl
     async def cancel(
-        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False
+        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool
     ) -> None:
         raise NotSupported(
             f"kling: Kling has no cancel endpoint; task {handle.task_id} keeps running to "

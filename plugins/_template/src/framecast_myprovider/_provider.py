@@ -321,7 +321,7 @@ class MyProvider:  # TEMPLATE: rename
 
     @hookimpl
     async def cancel(
-        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False
+        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool
     ) -> None:
         if delete:
             await http.delete(f"/v1/tasks/{handle.task_id}")

@@ -72,6 +72,7 @@ DIR_VARIABLE = "FRAMECAST_PREVIEW_DIR"
 #: A task with no state and no worker after this long was never started (seconds).
 START_GRACE = 30.0
 IMAGE_PLACEHOLDER = "upload:image"
+EXIF_ORIENTATION = 0x0112  # values 5-8 turn the picture a quarter
 
 SHORT_SIDE = OptionSpec(
     name="short_side",
@@ -137,7 +138,8 @@ class PreviewProvider:
             or self.settings.options.get("cache_dir")
         )
         if configured:
-            return Path(str(configured)).expanduser()
+            # Absolute: the worker runs in the task folder and is found by this path.
+            return Path(str(configured)).expanduser().absolute()
         import platformdirs
 
         return Path(platformdirs.user_cache_dir("framecast")) / "preview"
@@ -213,11 +215,8 @@ class PreviewProvider:
             if request.image_fit == "pad":
                 return RatioPlan(wire_value=ratio, fit="pad", fit_aspect=ratio)
             return RatioPlan(wire_value=ratio, fit="crop", fit_aspect=ratio)
-        image_ratio = (
-            reduced_ratio(image.width, image.height)
-            if image is not None and image.width and image.height
-            else None
-        )
+        size = _displayed_size(image) if image is not None else None
+        image_ratio = reduced_ratio(*size) if size else None
         if ratio is None:
             return RatioPlan(wire_value=image_ratio or DEFAULT_RATIO)
         if image_ratio is None or image_ratio == ratio:
@@ -569,9 +568,7 @@ class PreviewProvider:
         return TaskState(status=status, progress=progress, raw=state)
 
     @hookimpl
-    async def cancel(
-        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool = False
-    ) -> None:
+    async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
         folder = self._folder(handle)
         state = _store.read_state(folder)
         finished = state is not None and state.get("status") in ("SUCCEEDED", "FAILED")
@@ -600,6 +597,27 @@ class PreviewProvider:
     ) -> TaskHandle | None:
         task_id = self.store.lookup_key(idempotency_key)
         return None if task_id is None else self._handle(task_id, prepared.model)
+
+
+def _displayed_size(image: ImageRef) -> tuple[int, int] | None:
+    """The image's size as shown: a phone photo stored landscape with an EXIF "rotate 90"
+    is portrait on screen, and the worker renders it upright (the core's measured size is
+    the stored one)."""
+    if not image.width or not image.height:
+        return None
+    size = (image.width, image.height)
+    if image.data is None or image.media_type not in ("image/jpeg", "image/webp"):
+        return size
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(image.data)) as opened:
+            orientation = opened.getexif().get(EXIF_ORIENTATION)
+    except (OSError, UnidentifiedImageError, ValueError):
+        return size
+    return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
 
 
 def _derived_seed(prompt: str, image_digest: str | None) -> int:
