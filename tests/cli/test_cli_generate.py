@@ -428,6 +428,19 @@ def test_allow_unknown_model_sends_it_unvalidated(
     assert warning.startswith("framecast: WARNING:") and "unvalidated" in warning
 
 
+def test_prompt_is_required_but_may_be_empty(
+    invoke: Callable[..., Result], wired: ScriptedService, tmp_path: Path
+) -> None:
+    missing = invoke("generate", "--dry-run")
+    assert missing.exit_code == 2
+    assert "--prompt" in missing.stderr
+    image = tmp_path / "start.png"
+    image.write_bytes(png_bytes())
+    empty = invoke("generate", str(image), "--prompt", "", "--dry-run", "--json")
+    assert empty.exit_code == 0, empty.stderr
+    assert one_json_object(empty)["body"]["prompt"] == ""
+
+
 def test_missing_credential_names_the_variable(
     invoke: Callable[..., Result], wired: ScriptedService, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -108,7 +108,12 @@ def provider_option(function: F) -> F:
 
 _REQUEST_OPTIONS: list[Callable[[F], F]] = [
     click.argument("image", required=False, metavar="[IMAGE]"),
-    click.option("--prompt", default="", metavar="TEXT", help="What happens in the video."),
+    click.option(
+        "--prompt",
+        required=True,
+        metavar="TEXT",
+        help="What happens in the video ('' for none, where the model allows it).",
+    ),
     click.option("--camera", metavar="MOVE", help="One camera move (see `framecast cameras`)."),
     click.option(
         "--camera-strength",
