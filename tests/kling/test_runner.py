@@ -286,3 +286,66 @@ async def test_batch_queues_locally_under_the_suggested_cap() -> None:
         )
     assert len({r.handle.task_id for r in results}) == 7
     assert fake.tasks_created == 7
+    assert fake.distinct_tokens == 1  # one JWT, reused by every request
+
+
+SUBMIT_ERRORS = {
+    **dict.fromkeys((1000, 1001, 1002), "AuthenticationError"),
+    **dict.fromkeys((1100, 1101, 1102, 1103, 1304), "AccountError"),
+    **dict.fromkeys((1200, 1201, 1202, 1203, 1300), "ProviderValidationError"),
+    1301: "GenerationFailed",
+}
+RECOVERED_ON_SUBMIT = (1003, 1004, 1302, 1303, 5000, 5001, 5002)
+
+
+@pytest.mark.parametrize("code", sorted(SUBMIT_ERRORS))
+async def test_every_refusing_code_on_submit(code) -> None:
+    clock, fake = VirtualClock(), KlingFake()
+    fake.inject("create", business_error(code))
+    async with runner_for(fake, clock) as runner:
+        with pytest.raises(Exception) as caught:
+            await runner.generate(GenerationRequest(prompt="x"))
+    assert type(caught.value).__name__ == SUBMIT_ERRORS[code]
+    assert caught.value.details["code"] == str(code)
+    assert fake.requests == 1  # never retried
+    assert fake.tasks_created == 0
+
+
+@pytest.mark.parametrize("code", RECOVERED_ON_SUBMIT)
+async def test_every_recoverable_code_on_submit(code) -> None:
+    clock, fake = VirtualClock(), KlingFake()
+    fake.inject("create", business_error(code))
+    async with runner_for(fake, clock) as runner:
+        result = await runner.generate(GenerationRequest(prompt="x", idempotency_key="k"))
+    assert result.status is TaskStatus.SUCCEEDED
+    assert fake.tasks_created == 1
+
+
+POLL_ERRORS = {
+    **dict.fromkeys((1000, 1001, 1002), "AuthenticationError"),
+    **dict.fromkeys((1100, 1101, 1102, 1103, 1304), "AccountError"),
+    1203: "TaskNotFound",
+}
+
+
+@pytest.mark.parametrize("code", sorted(POLL_ERRORS))
+async def test_every_refusing_code_on_poll_keeps_the_handle(code) -> None:
+    clock, fake = VirtualClock(), KlingFake()
+    fake.inject("query", business_error(code))
+    async with runner_for(fake, clock) as runner:
+        with pytest.raises(Exception) as caught:
+            await runner.generate(GenerationRequest(prompt="x"))
+    assert type(caught.value).__name__ == POLL_ERRORS[code]
+    assert caught.value.handle is not None and caught.value.handle.task_id in fake.tasks
+
+
+@pytest.mark.parametrize("code", (1003, 1004, 1302, 1303, 5000, 5001, 5002))
+async def test_every_transient_code_on_poll_is_retried(code) -> None:
+    clock, fake = VirtualClock(), KlingFake()
+    # 1003/1004 are re-signed once by the auth flow (twice in a row would be refused)
+    times = 1 if code in (1003, 1004) else 2
+    fake.inject("query", *[business_error(code) for _ in range(times)])
+    async with runner_for(fake, clock) as runner:
+        result = await runner.generate(GenerationRequest(prompt="x"))
+    assert result.status is TaskStatus.SUCCEEDED
+    assert fake.pending_faults() == 0
