@@ -161,3 +161,27 @@ async def test_polling_a_handle_on_another_official_origin_keeps_auth_on_officia
 def test_every_framecast_error_repr_is_its_message_only() -> None:
     error = FramecastError("boom", details={"hint": "x"})
     assert repr(error) == "FramecastError('boom')"
+
+
+@pytest.mark.parametrize("phase", ["submit", "poll"])
+async def test_a_server_echoing_the_credential_never_puts_it_in_an_error_or_log(
+    phase: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, secret=SECRET)
+    faults = FaultInjector(server)
+    echo = respond(401, {"message": f"invalid token {SECRET}.1.1767225600"})
+    echo_5xx = respond(503, {"message": f"upstream rejected key {SECRET}"})
+    if phase == "submit":
+        faults.on("POST", "/v1/videos", echo)
+    else:
+        faults.on("GET", "/v1/videos/", echo_5xx, echo)
+    async with make_runner(faults, clock, env=ENV) as runner:
+        with pytest.raises(AuthenticationError) as caught:
+            await runner.generate(text_request())
+    error = caught.value
+    for text in (error.message, str(error), repr(error), str(error.to_dict())):
+        assert SECRET not in text
+    assert "invalid token" in error.message  # the provider's words are kept
+    assert SECRET not in everything_logged(caplog)

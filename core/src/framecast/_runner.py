@@ -700,6 +700,24 @@ class Runner:
     def _classify(
         self, exc: BaseException, phase: str, track: SubmitTrack | None
     ) -> Classification:
+        c = self._classify_unredacted(exc, phase, track)
+        message = self._redact(c.message)
+        return c if message == c.message else attrs.evolve(c, message=message)
+
+    def _redact(self, text: str | None) -> str | None:
+        """Remove credential values from a provider's words: some servers echo the key
+        back in their error bodies, and those words reach messages and logs."""
+        if not text:
+            return text
+        for variable in self.info.credential_variables:
+            value = self.settings.get(variable)
+            if value and len(value) >= 4:
+                text = text.replace(value, f"<{variable}>")
+        return text
+
+    def _classify_unredacted(
+        self, exc: BaseException, phase: str, track: SubmitTrack | None
+    ) -> Classification:
         import httpx
 
         from ._retry import default_classification
