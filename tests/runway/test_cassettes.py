@@ -206,8 +206,8 @@ async def test_live_lifecycle_then_delete_then_404(provider, http, vcr):
 @pytest.mark.default_cassette("cancel_unfinished_task.yaml")
 async def test_cancel_is_a_delete_and_a_second_404_is_ignored(provider, http, vcr):
     task = handle("08388106-1b46-4f5c-bd46-1c1d7ee86892")
-    assert await provider.cancel(handle=task, http=http) is None
-    assert await provider.cancel(handle=task, http=http) is None
+    assert await provider.cancel(handle=task, http=http, delete=False) is None
+    assert await provider.cancel(handle=task, http=http, delete=False) is None
     played(vcr)
 
 

@@ -156,8 +156,10 @@ async def test_cancel_deletes_and_a_later_404_is_fine(provider, info):
             prepared=prepare(provider, info, prompt="x", image=url_image()), http=http
         )
         await provider.poll(handle=handle, http=http)
-        assert await provider.cancel(handle=handle, http=http) is None
-        assert await provider.cancel(handle=handle, http=http) is None  # 404: safe to ignore
+        assert await provider.cancel(handle=handle, http=http, delete=False) is None
+        assert (
+            await provider.cancel(handle=handle, http=http, delete=False) is None
+        )  # 404: safe to ignore
         with pytest.raises(httpx.HTTPStatusError) as caught:
             await provider.poll(handle=handle, http=http)
     assert caught.value.response.status_code == 404  # the live API's answer after DELETE

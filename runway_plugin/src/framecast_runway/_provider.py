@@ -307,11 +307,10 @@ class RunwayProvider:
         return parse_task(response, handle)
 
     @hookimpl
-    async def cancel(
-        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool
-    ) -> None:
+    async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
         # DELETE cancels an unfinished task and deletes a finished one (with its paid
         # output); the core polls first and passes delete=True only when that is asked for.
+        # (``delete`` has no default: pluggy never passes a parameter that has one.)
         try:
             response = await http.delete(_task_url(handle, http))
             response.raise_for_status()
