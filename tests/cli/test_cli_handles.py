@@ -208,3 +208,24 @@ def test_cancel_on_kling_is_not_supported(
     assert result.exit_code == 2
     assert "cancel" in result.stderr.lower()
     assert "Traceback" not in result.stderr
+
+
+def test_the_config_file_names_the_provider_and_the_timeout(
+    invoke: Callable[..., Result],
+    wired: ScriptedService,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.delenv("FRAMECAST_PROVIDER")
+    (tmp_path / "framecast.toml").write_text(
+        'provider = "tests.cli._scripted:ScriptedProvider"\ntimeout = 42\n'
+    )
+    wired.states = [{"status": "RUNNING"}]
+    timed_out = invoke("generate", "--prompt", "A cat", "--json")
+    assert timed_out.exit_code == 6
+    error = one_json_object(timed_out)["error"]
+    assert error["details"]["timeout"] == 42
+    handle = json.dumps(error["handle"])
+    status = invoke("status", handle, "--json")
+    assert status.exit_code == 0, status.stderr
+    assert one_json_object(status)["status"] == "RUNNING"
