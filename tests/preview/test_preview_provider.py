@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import platformdirs
 import pytest
 from framecast import (
     GenerationRequest,
@@ -54,9 +55,17 @@ def test_the_cache_folder_follows_the_variable_then_the_config(tmp_path: Path) -
     configured = PreviewProvider(ProviderSettings(name="preview", config=config))
     assert configured.cache_root == tmp_path / "config"
     default = PreviewProvider(ProviderSettings(name="preview"))
-    assert default.cache_root.parts[-2:] == ("framecast", "preview") or (
-        default.cache_root.name == "preview"
+    assert default.cache_root == Path(platformdirs.user_cache_dir("framecast")) / "preview"
+
+
+def test_a_relative_cache_folder_is_made_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    provider = PreviewProvider(
+        ProviderSettings(name="preview", env={"FRAMECAST_PREVIEW_DIR": "tasks"})
     )
+    assert provider.cache_root == tmp_path / "tasks"
 
 
 # ----------------------------------------------------------------------------- ratios
@@ -269,3 +278,22 @@ async def test_auth_adds_nothing_to_a_request(provider: PreviewProvider) -> None
 def test_classify_leaves_everything_to_the_core(provider: PreviewProvider) -> None:
     response = httpx.Response(500, request=httpx.Request("GET", "http://x.invalid/"))
     assert provider.classify(response=response, phase="poll") is None
+
+
+def test_a_photo_turned_by_exif_keeps_the_aspect_it_is_shown_with(
+    provider: PreviewProvider, model: ModelInfo
+) -> None:
+    import io
+
+    from PIL import Image
+
+    stored = Image.new("RGB", (400, 300), (90, 90, 90))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    buffer = io.BytesIO()
+    stored.save(buffer, format="JPEG", exif=exif)
+    image = ImageRef(
+        source="bytes", data=buffer.getvalue(), media_type="image/jpeg", width=400, height=300
+    )
+    plan = provider.map_ratio(request=GenerationRequest(image=image), model=model)
+    assert plan.wire_value == "3:4"
