@@ -171,9 +171,7 @@ class KlingProvider:
         return task_state(task, handle)
 
     @hookimpl
-    async def cancel(
-        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool
-    ) -> None:
+    async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
         raise NotSupported(
             f"kling: Kling has no cancel endpoint; task {handle.task_id} keeps running to "
             "completion and is charged",

@@ -1,0 +1,114 @@
+"""Scripted faults for ``KlingFake.inject``: Kling's business codes, server errors, lost
+answers and broken bodies. Each has the core's fault signature (request, server)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+from framecast.testing import connect_error, corrupt_body, read_timeout_after, remote_reset_after
+
+from .._codes import CODES
+from ._common import Fault, Handler, Refusal, error_response
+
+__all__ = [
+    "business_error",
+    "connection_refused",
+    "expired_token",
+    "malformed",
+    "not_yet_valid",
+    "read_timeout_after",
+    "reset_after",
+    "server_error",
+    "truncated",
+    "unknown_status",
+]
+
+
+def _named(name: str, fault: Fault) -> Fault:
+    fault.__name__ = name  # type: ignore[attr-defined]
+    return fault
+
+
+def business_error(
+    code: int, message: str | None = None, *, status: int | None = None, created: bool = False
+) -> Fault:
+    """Answer Kling's error envelope for ``code`` (HTTP status per the docs' table). With
+    ``created=True`` the server creates the task first (a 5xxx whose task exists)."""
+    if code not in CODES:
+        raise ValueError(f"{code} is not a documented Kling code: {sorted(CODES)}")
+
+    def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
+        if created:
+            handler(request)
+        refusal = Refusal(code, message, status)
+        return error_response(refusal, request_id=f"fault-{code}")
+
+    return _named(f"business_error({code}{', created' if created else ''})", fault)
+
+
+def expired_token() -> Fault:
+    """401/1004 once, as if the token had expired in flight."""
+    return _named("expired_token", business_error(1004))
+
+
+def not_yet_valid() -> Fault:
+    """401/1003 once, as if the server's clock ran behind the token's ``nbf``."""
+    return _named("not_yet_valid", business_error(1003))
+
+
+def server_error(status: int = 500, *, created: bool = False) -> Fault:
+    """A 500 (5000 envelope), 502 (a gateway's HTML page) or 504 (5002 envelope)."""
+
+    def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
+        if created:
+            handler(request)
+        if status == 502:
+            return httpx.Response(502, text="<html><body>502 Bad Gateway</body></html>")
+        code = 5002 if status == 504 else 5001 if status == 503 else 5000
+        return error_response(Refusal(code, status=status), request_id=f"fault-{status}")
+
+    return _named(f"server_error({status}{', created' if created else ''})", fault)
+
+
+def connection_refused() -> Fault:
+    """The connection is never made: the server sees nothing."""
+    return connect_error()
+
+
+def reset_after() -> Fault:
+    """The server acts (a create creates), then the connection is reset."""
+    return remote_reset_after()
+
+
+def malformed(*, created: bool = True) -> Fault:
+    """A 200 whose body is not JSON (with ``created``, the server acted first)."""
+    if created:
+        return corrupt_body("garbage")
+    return _named(
+        "malformed(not created)",
+        lambda request, handler: httpx.Response(200, text="<html>oops</html>"),
+    )
+
+
+def truncated(*, created: bool = True) -> Fault:
+    """A 200 whose JSON is cut in half."""
+    if created:
+        return corrupt_body("truncated")
+    return _named(
+        "truncated(not created)",
+        lambda request, handler: httpx.Response(200, text='{"code":0,"message":"SUCC'),
+    )
+
+
+def unknown_status(word: str = "paused") -> Fault:
+    """A query answered normally, but with ``task_status`` ``word``."""
+
+    def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
+        response = handler(request)
+        body = json.loads(response.read())
+        if isinstance(body.get("data"), dict):
+            body["data"]["task_status"] = word
+        return httpx.Response(response.status_code, json=body, headers=response.headers)
+
+    return _named(f"unknown_status({word})", fault)
