@@ -18,7 +18,7 @@ from framecast import (
     ValidationError,
 )
 from framecast_preview import PreviewProvider
-from framecast_preview._provider import output_size
+from framecast_preview._declarations import output_size
 
 from .conftest import bar_picture, image_ref, make_provider, prepare
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import shutil
 import time
 import uuid
@@ -21,14 +20,11 @@ from framecast import (
     CameraPlan,
     ConfigurationError,
     CostEstimate,
-    ImageConstraints,
     ImageRef,
     Mode,
     ModelInfo,
-    OptionSpec,
     PendingUpload,
     PreparedRequest,
-    ProviderError,
     ProviderInfo,
     ProviderSettings,
     RatioPlan,
@@ -43,7 +39,26 @@ from framecast import (
     parse_ratio,
 )
 
-from . import _store
+from . import _declarations, _store
+from ._declarations import (
+    DEFAULT_DURATION,
+    DEFAULT_RATIO,
+    DEFAULT_SHORT_SIDE,
+    DIR_VARIABLE,
+    DURATIONS,
+    FPS,
+    IMAGE_PLACEHOLDER,
+    MAX_LONG_SIDE,
+    NAME,
+    SHORT_SIDE_RANGE,
+    START_GRACE,
+    bad_ratio,
+    derived_seed,
+    displayed_size,
+    output_size,
+    reduced_ratio,
+)
+from ._states import died, task_state
 
 if TYPE_CHECKING:
     import subprocess
@@ -54,67 +69,6 @@ if TYPE_CHECKING:
 __all__ = ["PreviewProvider"]
 
 logger = logging.getLogger("framecast_preview")
-
-NAME = "preview"
-MODEL = "preview"
-FPS = 24
-DURATIONS = tuple(range(1, 11))
-DEFAULT_DURATION = 5
-DEFAULT_RATIO = "16:9"  # text-to-video; with an image, the image's own aspect
-DEFAULT_SHORT_SIDE = 720
-SHORT_SIDE_RANGE = (144, 2160)
-#: Longest side we encode: a very wide ratio at 720 px would otherwise ask for a frame
-#: wider than H.264 levels and most players handle.
-MAX_LONG_SIDE = 4096
-PROMPT_LIMIT = 5000
-#: The variable that moves the task folders (settings.env), before any configured value.
-DIR_VARIABLE = "FRAMECAST_PREVIEW_DIR"
-#: A task with no state and no worker after this long was never started (seconds).
-START_GRACE = 30.0
-IMAGE_PLACEHOLDER = "upload:image"
-EXIF_ORIENTATION = 0x0112  # values 5-8 turn the picture a quarter
-
-SHORT_SIDE = OptionSpec(
-    name="short_side",
-    type="int",
-    default=DEFAULT_SHORT_SIDE,
-    minimum=SHORT_SIDE_RANGE[0],
-    maximum=SHORT_SIDE_RANGE[1],
-    doc="Pixels on the video's short side (rounded to an even number); the long side "
-    "follows the ratio.",
-)
-
-STATUS_WORDS = {status.value: status for status in TaskStatus}
-
-
-def even(value: float) -> int:
-    """The nearest even whole number, at least 2: H.264 with 4:2:0 chroma needs even sides."""
-    return max(2, 2 * math.floor(value / 2 + 0.5))  # halves round up, not to even
-
-
-def output_size(ratio: str, short_side: int) -> tuple[int, int]:
-    parsed = parse_ratio(ratio)
-    if parsed is None:
-        raise _bad_ratio(ratio)
-    width, height = parsed
-    short = even(short_side)
-    if width >= height:
-        return even(short * width / height), short
-    return short, even(short * height / width)
-
-
-def _bad_ratio(value: Any) -> UnsupportedOption:
-    return UnsupportedOption(
-        f"ratio: {value!r} is not W:H with positive whole numbers (e.g. 16:9, 9:16, 4:3)",
-        field="ratio",
-        value=value,
-        allowed="any W:H with positive whole numbers",
-    )
-
-
-def reduced_ratio(width: int, height: int) -> str:
-    divisor = math.gcd(width, height)
-    return f"{width // divisor}:{height // divisor}"
 
 
 class PreviewProvider:
@@ -152,49 +106,7 @@ class PreviewProvider:
 
     @hookimpl
     def provider_info(self) -> ProviderInfo:
-        model = ModelInfo(
-            name=MODEL,
-            kind="video",
-            modes=frozenset({Mode.TEXT, Mode.IMAGE}),
-            ratios=(),  # any W:H: map_ratio checks the form
-            default_ratio=None,  # the image's own aspect, or 16:9 for text
-            durations=DURATIONS,
-            default_duration=DEFAULT_DURATION,
-            prompt_limit=PROMPT_LIMIT,
-            prompt_unit="characters",
-            image=ImageConstraints(
-                formats=("jpeg", "png", "webp"),
-                # The preview never fetches: map_ratio asks the core to download a URL
-                # image (and fit it) before submit, so the worker always gets bytes.
-                url_schemes=("https",),
-                max_raw_bytes=50 * 1024 * 1024,
-                min_side=16,
-            ),
-            supports_camera=True,
-            supports_seed=True,
-            supports_negative_prompt=True,
-            price_basis="free: rendered on this machine",
-            notes="Renders the camera move over the still image (a generated pattern for "
-            "text-to-video); the prompt is not interpreted.",
-        )
-        return ProviderInfo(
-            name=NAME,
-            display_name="Offline preview",
-            models=(model,),
-            default_models={Mode.TEXT: MODEL, Mode.IMAGE: MODEL},
-            official_hosts=(),
-            # No origin: tasks live in the cache folder, not behind a URL, so there is no
-            # base URL to configure, trust or send credentials to.
-            default_base_url="",
-            credential_variables=(),
-            poll_floor=0.0,
-            output_url_lifetime=None,  # a local file lasts until the cache is cleared
-            supports_dedupe=True,
-            supports_cancel=True,
-            # Each render keeps a core busy; more at once only slows them all.
-            suggested_max_running_tasks=2,
-            options=(SHORT_SIDE,),
-        )
+        return _declarations.provider_info()
 
     # ------------------------------------------------------------------ planning (pure)
 
@@ -206,7 +118,7 @@ class PreviewProvider:
         else:
             parsed = parse_ratio(request.ratio)
             if parsed is None:
-                raise _bad_ratio(request.ratio)
+                raise bad_ratio(request.ratio)
             ratio = reduced_ratio(*parsed)
         if image is not None and image.url is not None:
             # Its size is unknown until downloaded: the core fetches it and fits it to the
@@ -215,7 +127,7 @@ class PreviewProvider:
             if request.image_fit == "pad":
                 return RatioPlan(wire_value=ratio, fit="pad", fit_aspect=ratio)
             return RatioPlan(wire_value=ratio, fit="crop", fit_aspect=ratio)
-        size = _displayed_size(image) if image is not None else None
+        size = displayed_size(image) if image is not None else None
         image_ratio = reduced_ratio(*size) if size else None
         if ratio is None:
             return RatioPlan(wire_value=image_ratio or DEFAULT_RATIO)
@@ -301,7 +213,7 @@ class PreviewProvider:
             notes.append("negative_prompt has no effect in the offline preview")
         seed = request.seed
         if seed is None:
-            seed = _derived_seed(camera_plan.prompt, image_digest)
+            seed = derived_seed(camera_plan.prompt, image_digest)
             notes.append(f"seed {seed}, derived from the request: same request, same video")
         body: dict[str, Any] = {
             "model": model.name,
@@ -505,9 +417,9 @@ class PreviewProvider:
                 # It may have finished between our read and the check: read once more.
                 state = _store.read_state(folder)
                 if state is None or state.get("status") in ("QUEUED", "RUNNING"):
-                    return self._died(folder, state)
+                    return died(folder, state)
         assert state is not None
-        return self._state(handle, folder, state)
+        return task_state(handle, folder, state)
 
     def _worker_running(self, folder: Path, state: dict[str, Any] | None) -> bool:
         pid = _store.worker_pid(folder, state)
@@ -516,56 +428,6 @@ class PreviewProvider:
             created = (folder / _store.REQUEST_FILE).stat().st_mtime
             return time.time() - created < START_GRACE
         return _store.is_worker_alive(pid, folder)
-
-    @staticmethod
-    def _died(folder: Path, state: dict[str, Any] | None) -> TaskState:
-        log = folder / _store.LOG_FILE
-        return TaskState(
-            status=TaskStatus.FAILED,
-            failure_code="worker_died",
-            failure_message=(
-                "the preview worker stopped without finishing (killed, or the machine "
-                f"restarted); its log is {log}. Submit the request again."
-            ),
-            retryable=True,
-            cost=0.0,
-            raw=state or {},
-        )
-
-    @staticmethod
-    def _state(handle: TaskHandle, folder: Path, state: dict[str, Any]) -> TaskState:
-        word = state.get("status")
-        status = STATUS_WORDS.get(word) if isinstance(word, str) else None
-        if status is None or status is TaskStatus.THROTTLED:
-            raise ProviderError(
-                f"preview: task {handle.task_id} has an unknown status {word!r} in "
-                f"{folder / _store.STATE_FILE}",
-                handle=handle,
-                details={"status": word},
-            )
-        progress = state.get("progress")
-        progress = float(progress) if isinstance(progress, (int, float)) else None
-        if status is TaskStatus.SUCCEEDED:
-            output = folder / _store.OUTPUT_FILE
-            if not output.exists():
-                raise TaskNotFound(
-                    f"preview: the video of task {handle.task_id} was removed from {folder}",
-                    handle=handle,
-                )
-            # The core's `converter=tuple` reads to mypy as an unsolved generic.
-            outputs: Any = (output.as_uri(),)
-            return TaskState(status=status, progress=1.0, outputs=outputs, cost=0.0, raw=state)
-        if status is TaskStatus.FAILED:
-            failure = state.get("failure") or {}
-            return TaskState(
-                status=status,
-                failure_code=failure.get("code"),
-                failure_message=failure.get("message"),
-                retryable=bool(failure.get("retryable", False)),
-                cost=0.0,
-                raw=state,
-            )
-        return TaskState(status=status, progress=progress, raw=state)
 
     @hookimpl
     async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
@@ -597,29 +459,3 @@ class PreviewProvider:
     ) -> TaskHandle | None:
         task_id = self.store.lookup_key(idempotency_key)
         return None if task_id is None else self._handle(task_id, prepared.model)
-
-
-def _displayed_size(image: ImageRef) -> tuple[int, int] | None:
-    """The image's size as shown: a phone photo stored landscape with an EXIF "rotate 90"
-    is portrait on screen, and the worker renders it upright (the core's measured size is
-    the stored one)."""
-    if not image.width or not image.height:
-        return None
-    size = (image.width, image.height)
-    if image.data is None or image.media_type not in ("image/jpeg", "image/webp"):
-        return size
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(image.data)) as opened:
-            orientation = opened.getexif().get(EXIF_ORIENTATION)
-    except (OSError, UnidentifiedImageError, ValueError):
-        return size
-    return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
-
-
-def _derived_seed(prompt: str, image_digest: str | None) -> int:
-    digest = hashlib.sha256(f"{prompt}\x00{image_digest or ''}".encode()).digest()
-    return int.from_bytes(digest[:4], "big")
