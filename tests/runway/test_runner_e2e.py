@@ -284,6 +284,20 @@ async def test_a_failed_upload_is_retried_before_any_task_exists(tmp_path):
     assert fake.tasks_created == 1 and creates(fake) == 1 and len(fake.uploads) == 1
 
 
+async def test_a_retried_submit_does_not_upload_the_image_again(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "noise.png"
+    Image.frombytes("RGB", (1400, 1100), random.Random(9).randbytes(1400 * 1100 * 3)).save(path)
+    fake = RunwayFake()
+    fake.inject("POST", CREATE, rate_limited(), unavailable(retry_after=1))
+    async with make_runner(fake, VirtualClock()) as runner:
+        await runner.submit(request(image=path))
+    assert fake.tasks_created == 1 and creates(fake) == 3
+    assert len(fake.uploads) == 1
+    assert sum(1 for _, url, _ in fake.log if url.endswith("/v1/uploads")) == 1
+
+
 async def test_dry_run_prepares_without_any_request():
     fake = RunwayFake()
     async with make_runner(fake, VirtualClock()) as runner:
@@ -311,3 +325,17 @@ async def test_debug_logs_never_show_the_key(caplog):
     async with make_runner(fake, VirtualClock()) as runner:
         await runner.generate(request())
     assert caplog.records and FAKE_KEY not in caplog.text
+
+
+async def test_presigned_url_on_runways_own_origin_still_gets_no_credentials(tmp_path):
+    # The core applies auth by origin; an upload URL on the API's origin would get the key
+    # if the plugin did not send that request without auth.
+    from PIL import Image
+
+    path = tmp_path / "noise.png"
+    Image.frombytes("RGB", (1400, 1100), random.Random(10).randbytes(1400 * 1100 * 3)).save(path)
+    fake = RunwayFake(upload_url="https://api.dev.runwayml.com/storage/upload")
+    async with make_runner(fake, VirtualClock()) as runner:
+        await runner.submit(request(image=path))
+    assert len(fake.uploads) == 1 and fake.tasks_created == 1
+    assert fake.violations == []

@@ -69,6 +69,9 @@ POLL_FLOOR = 5.0
 #: Output URLs "expire within 24-48 hours": plan for the shorter.
 OUTPUT_URL_LIFETIME = 24 * 3600.0
 
+#: runway:// URIs expire after 24 h ([SKILLS]); reuse one only well within that.
+UPLOAD_REUSE_SECONDS = 3600.0
+
 _CREDIT_ERROR = re.compile(
     r"(not|n't) have enough credits|not enough credits|insufficient credits|out of credits",
     re.IGNORECASE,
@@ -94,6 +97,9 @@ class RunwayProvider:
 
     def __init__(self, settings: ProviderSettings | None = None) -> None:
         self.settings = settings if settings is not None else ProviderSettings(name=NAME)
+        # runway:// URIs of images already uploaded (sha256 -> (uri, when)): a submit the
+        # core retries (429, 503) reuses them instead of uploading the bytes again.
+        self._uploaded: dict[str, tuple[str, float]] = {}
 
     def __repr__(self) -> str:
         return f"RunwayProvider(base_url={self.base_url!r})"
@@ -284,7 +290,7 @@ class RunwayProvider:
     async def submit(self, prepared: PreparedRequest, http: httpx.AsyncClient) -> TaskHandle:
         body: Any = dict(prepared.body)
         for upload in prepared.uploads:
-            uri = await _upload(upload, http)
+            uri = await self._uploaded_uri(upload, http)
             body = substitute(body, upload.placeholder, uri)
         response = await http.post(prepared.path, json=body)
         response.raise_for_status()
@@ -299,6 +305,15 @@ class RunwayProvider:
                 "estimated_credits": credits,
             },
         )
+
+    async def _uploaded_uri(self, upload: PendingUpload, http: httpx.AsyncClient) -> str:
+        digest = hashlib.sha256(upload.image.data or b"").hexdigest()
+        cached = self._uploaded.get(digest)
+        if cached is not None and time.monotonic() - cached[1] < UPLOAD_REUSE_SECONDS:
+            return cached[0]
+        uri = await _upload(upload, http)
+        self._uploaded[digest] = (uri, time.monotonic())
+        return uri
 
     @hookimpl
     async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:

@@ -234,14 +234,15 @@ class RunwayFake:
 
     def _serve(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        if (url.scheme, url.host, url.port) == (self.base.scheme, self.base.host, self.base.port):
-            return self._api(request)
+        # Storage and CDN first: they may share the API's origin (one loopback server).
         if str(url.copy_with(query=None)) == self.upload_url:
             self._no_credentials(request, "the presigned upload URL")
             return self._store(request)
         if str(url).startswith(self.output_host + "/"):
             self._no_credentials(request, "an output URL")
             return httpx.Response(200, content=FAKE_MP4, headers={"content-type": "video/mp4"})
+        if (url.scheme, url.host, url.port) == (self.base.scheme, self.base.host, self.base.port):
+            return self._api(request)
         raise httpx.ConnectError(f"fake: no such host {url.host}", request=request)
 
     def _no_credentials(self, request: httpx.Request, where: str) -> None:
