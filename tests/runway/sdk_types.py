@@ -16,9 +16,20 @@ import typing
 from typing import Any, Literal, Union, get_args, get_origin
 
 import typing_extensions
-from runwayml._utils import PropertyInfo
 
-__all__ = ["ENDPOINT_MODULES", "problems", "sdk_models"]
+try:
+    import runwayml
+    from runwayml._utils import PropertyInfo
+except ImportError as exc:  # pragma: no cover - a setup problem, said plainly
+    raise ImportError(
+        "the Runway conformance tests need the official SDK: pip install runwayml==5.24.0 "
+        "(see requirements-dev.txt)"
+    ) from exc
+
+#: The SDK version the table and these checks were built against (runway.md §0).
+PINNED_SDK = "5.24.0"
+
+__all__ = ["ENDPOINT_MODULES", "PINNED_SDK", "problems", "runwayml", "sdk_models"]
 
 ENDPOINT_MODULES = {
     "image_to_video": ("runwayml.types.image_to_video_create_params", "ImageToVideoCreateParams"),

@@ -103,6 +103,11 @@ def test_inline_and_uploaded_images_are_sdk_strings(provider, info):
     assert sdk_types.problems("image_to_video", body) == []
 
 
+def test_the_sdk_is_the_pinned_version():
+    # A newer SDK may add models or values; re-check the table against it before bumping.
+    assert sdk_types.runwayml.__version__ == sdk_types.PINNED_SDK
+
+
 def test_withdrawn_models_are_not_in_the_sdk():
     for endpoint in sdk_types.ENDPOINT_MODULES:
         assert not {"gen3a_turbo", "veo3"} & set(sdk_types.sdk_models(endpoint))
