@@ -198,6 +198,17 @@ def test_a_failed_download_says_where_the_paid_video_is(
     assert len(wired.created()) == 1
 
 
+def test_a_result_without_output_says_nothing_was_saved(
+    invoke: Callable[..., Result], wired: ScriptedService, tmp_path: Path
+) -> None:
+    wired.states = [{"status": "SUCCEEDED"}]
+    target = tmp_path / "clip.mp4"
+    result = invoke("generate", "--prompt", "A cat", "--out", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert "without an output; nothing saved" in result.stderr
+    assert not target.exists()
+
+
 def test_dry_run_sends_nothing_and_needs_no_credentials(
     invoke: Callable[..., Result], wired: ScriptedService, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -196,6 +196,8 @@ async def _finish_result(
 
     out = command.out
     saved: Path | None = None
+    if out_path is not None and not result.outputs:
+        out.message(f"framecast: the task {result.status.value} without an output; nothing saved")
     if out_path is not None and result.outputs:
         try:
             with DownloadProgress(
