@@ -9,6 +9,7 @@ picture, a different prompt or seed another.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,16 @@ def pattern_image(prompt: str, seed: int, width: int, height: int) -> Image.Imag
 
     top = PILImage.new("RGB", size, _colour(rng, (20, 110)))
     bottom = PILImage.new("RGB", size, _colour(rng, (90, 200)))
-    mask = PILImage.linear_gradient("L").rotate(rng.uniform(-40.0, 40.0)).resize(size)
+    # Rotate a square larger than the picture's diagonal, then cut the middle: a turned
+    # gradient with no empty corners.
+    side = math.ceil(math.hypot(*size))
+    turned = (
+        PILImage.linear_gradient("L")
+        .resize((side, side))
+        .rotate(rng.uniform(-40.0, 40.0), resample=PILImage.Resampling.BILINEAR)
+    )
+    x0, y0 = (side - size[0]) // 2, (side - size[1]) // 2
+    mask = turned.crop((x0, y0, x0 + size[0], y0 + size[1]))
     picture = PILImage.composite(bottom, top, mask).convert("RGBA")
 
     layer = PILImage.new("RGBA", size, (0, 0, 0, 0))
@@ -58,5 +68,7 @@ def pattern_image(prompt: str, seed: int, width: int, height: int) -> Image.Imag
         cx, cy = rng.uniform(0, size[0]), rng.uniform(0, size[1])
         fill = (*_colour(rng, (60, 255)), rng.randint(90, 200))
         draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=fill)
-    layer = layer.filter(ImageFilter.GaussianBlur(radius=max(1.0, short / 250)))
+    # Blurred premultiplied, so soft edges fade out instead of darkening.
+    blur = ImageFilter.GaussianBlur(radius=max(1.0, short / 250))
+    layer = layer.convert("RGBa").filter(blur).convert("RGBA")
     return PILImage.alpha_composite(picture, layer).convert("RGB")
