@@ -307,3 +307,35 @@ async def test_cancel_delete_through_the_runner_removes_the_video(tmp_path: Path
         state = await runner.cancel(result.handle, delete=True)
     assert state.status is TaskStatus.CANCELLED
     assert not video.exists()
+
+
+async def test_a_url_image_is_downloaded_by_the_core_then_rendered(tmp_path: Path) -> None:
+    import httpx
+
+    from .conftest import png_bytes
+
+    served: list[str] = []
+
+    def images(request: httpx.Request) -> httpx.Response:
+        served.append(str(request.url))
+        return httpx.Response(
+            200, content=png_bytes(bar_picture()), headers={"content-type": "image/png"}
+        )
+
+    env = {"FRAMECAST_PREVIEW_DIR": str(tmp_path / "cache")}
+    request = GenerationRequest(
+        prompt="A bar",
+        image="https://images.example/bar.png",
+        camera="tilt_down",
+        ratio="16:9",
+        duration=1,
+        options=SMALL,
+    )
+    async with Runner(
+        "preview", env=env, transport=httpx.MockTransport(images), poll_interval=0.05, timeout=60
+    ) as runner:
+        result = await runner.generate(request)
+    assert served == ["https://images.example/bar.png"]
+    video = Video(path_of(result.url or ""))
+    assert (video.width, video.height, len(video.frames)) == (256, 144, 24)
+    assert bright_centroid(video.grey(-1))[1] < bright_centroid(video.grey(0))[1]  # tilt down
