@@ -106,6 +106,14 @@ def provider_option(function: F) -> F:
     )(function)
 
 
+def handle_provider_option(function: F) -> F:
+    return click.option(
+        "--provider",
+        metavar="P",
+        help="Provider entry-point name or module:attr (default: the handle's provider).",
+    )(function)
+
+
 _REQUEST_OPTIONS: list[Callable[[F], F]] = [
     click.argument("image", required=False, metavar="[IMAGE]"),
     click.option(
@@ -380,7 +388,7 @@ def estimate(
 
 @cli.command()
 @click.argument("handle")
-@provider_option
+@handle_provider_option
 @output_options
 @click.pass_context
 def status(
@@ -410,7 +418,7 @@ def status(
     help="Download the video to FILE.",
 )
 @click.option("--timeout", type=float, metavar="S", help="Give up waiting after S seconds.")
-@provider_option
+@handle_provider_option
 @output_options
 @click.pass_context
 def wait(
@@ -440,7 +448,7 @@ def wait(
     is_flag=True,
     help="Also delete a finished task's output (Runway: the paid video is gone).",
 )
-@provider_option
+@handle_provider_option
 @output_options
 @click.pass_context
 def cancel(
