@@ -181,3 +181,31 @@ async def test_cancel_during_an_ambiguous_submit_finishes_the_lookup_and_hands_b
     assert observer.submitted == [caught.value.handle]
     assert server.created == 1
     assert ("GET", "/v1/videos", "pass") in faults.log  # it looked the key up
+
+
+async def test_a_cancel_answered_404_is_taken_as_already_gone() -> None:
+    from framecast.testing import respond
+
+    clock, server, faults = scripted(polls_to_finish=10)
+    async with make_runner(faults, clock) as runner:
+        handle = await runner.submit(text_request())
+        # Removed elsewhere between the runner's poll and its cancel: nothing left to stop.
+        faults.on("DELETE", "/v1/videos/", respond(404, {"message": "no such task"}))
+        state = await runner.cancel(handle)
+    assert state.status is TaskStatus.RUNNING  # what the provider reports afterwards
+    assert "task-1" in server.tasks
+    assert sum(1 for m, _, _ in faults.log if m == "DELETE") == 1
+
+
+async def test_a_cancel_hit_by_a_transient_error_is_retried() -> None:
+    from framecast.testing import respond
+
+    clock, server, faults = scripted(polls_to_finish=10)
+    faults.on("DELETE", "/v1/videos/", respond(503), respond(502))
+    async with make_runner(faults, clock) as runner:
+        handle = await runner.submit(text_request())
+        state = await runner.cancel(handle)
+    assert state.status is TaskStatus.CANCELLED
+    assert sum(1 for m, _, _ in faults.log if m == "DELETE") == 3
+    assert "task-1" not in server.tasks
+    assert len(clock.sleeps) == 2

@@ -62,6 +62,7 @@ async def test_transient_poll_errors_are_retried_and_the_task_is_not_lost(fault)
     assert creates(faults) == 1
     assert polls(faults) == 4  # two failures, then the two the task needs
     assert result.polls == 2
+    assert clock.sleeps == [5.0, 5.0, 5.0]  # retries never poll faster than the floor
 
 
 @pytest.mark.parametrize("fault", ANSWER_LOST.values(), ids=ANSWER_LOST.keys())
