@@ -138,3 +138,18 @@ def test_unknown_prices_estimate_none(provider, info):
     for name in ("happyhorse_1_0", "gemini_omni_flash", "wan3"):
         request = GenerationRequest(prompt="x", image=url_image(), model=name)
         assert provider.estimate(request=request, model=info.model(name)) is None
+
+
+def test_hdr_formats_cost_20_credits_a_second_more(provider, info):
+    request = GenerationRequest(prompt="x", image=url_image(), model="gen4.5", duration=5,
+                                options={"output_format": "hdr10"})  # fmt: skip
+    estimate = provider.estimate(request=request, model=info.model("gen4.5"))
+    assert estimate.units == 5 * (12 + 20) and "hdr10" in estimate.formula
+
+
+def test_sizes_without_a_known_price_estimate_none(provider, info):
+    model = info.model("seedance2_5")
+    known = GenerationRequest(prompt="x", model="seedance2_5", ratio="1280:720", duration=4)
+    assert provider.estimate(request=known, model=model).units == 120
+    unknown = known.evolve(ratio="1920:1080")
+    assert provider.estimate(request=unknown, model=model) is None

@@ -303,3 +303,16 @@ def test_unknown_model_is_sent_unvalidated_only_when_allowed(provider, info):
         "ratio": "16:9",
     }
     assert any("unvalidated" in note for note in prepared.notes)
+
+
+def test_prores_profile_follows_the_output_format(provider, info):
+    def body(**options):
+        return prepare(provider, info, prompt="x", image=url_image(), model="gen4.5",
+                       options=options).body  # fmt: skip
+
+    assert body(output_format="hdr_prores", prores_profile="422 HQ")["proresProfile"] == "422 HQ"
+    with pytest.raises(UnsupportedOption):
+        body(output_format="hdr_prores", prores_profile="4444 XQ")
+    with pytest.raises(ValidationError) as caught:
+        body(prores_profile="422")
+    assert caught.value.field == "options.prores_profile"

@@ -204,6 +204,9 @@ SEEDANCE2_RATIOS = (
 SEEDANCE2_5_RATIOS = (
     "992:432", "854:480", "752:560", "640:640", "560:752", "480:854",
     "1470:630", "1280:720", "1112:834", "960:960", "834:1112", "720:1280",
+    # 1080p: SDK 5.24.0 only (the Aug-2026 OpenAPI says "480p and 720p only"); the SDK is
+    # the newer source (runway.md §0). Their price is unknown.
+    "2206:946", "1920:1080", "1664:1248", "1440:1440", "1248:1664", "1080:1920",
 )  # fmt: skip
 GEMINI_OMNI_RATIOS = ("1280:720", "720:1280")
 WAN3_RATIOS = (
@@ -274,17 +277,24 @@ AUDIO = OptionSpec(
     doc="Generate an audio track (Runway's default: true; it changes the price).",
 )
 AUDIO_PLAIN = attrs.evolve(AUDIO, doc="Generate an audio track (server default).")
+#: 10-bit and deeper formats: SDK 5.24.0 adds them to the OpenAPI's mp4/prores/png_sequence.
+HDR_FORMATS = (
+    "hdr10", "hlg", "sdr_rec709_10bit", "hdr_pq_12bit_master", "hdr_prores",
+    "hdr_png_sequence", "hdr_exr_sequence", "hdr_exr_acescg_sequence_1_3",
+    "hdr_exr_acescg_sequence_2_0",
+)  # fmt: skip
 GEN4_5_OUTPUT_FORMAT = OptionSpec(
     name="output_format",
-    choices=("mp4", "prores", "png_sequence"),
+    choices=("mp4", "prores", "png_sequence", *HDR_FORMATS),
     default="mp4",
-    doc="Container: mp4 (default), prores (.mov), png_sequence (.zip); non-mp4 costs "
-    "5 credits/s more.",
+    doc="Container: mp4 (default), prores (.mov), png_sequence (.zip): 5 credits/s more; "
+    "10-bit and deeper (hdr10, hlg, hdr_prores, EXR sequences ...): 20 credits/s more.",
 )
 PRORES_PROFILE = OptionSpec(
     name="prores_profile",
     choices=("422", "4444", "422 Proxy", "422 LT", "422 HQ", "4444 XQ"),
-    doc="ProRes profile; only with output_format=prores (Runway's default 4444).",
+    doc="ProRes profile; only with output_format prores (any; default 4444) or hdr_prores "
+    "(422, 422 HQ or 4444; default 422 HQ).",
 )
 HAILUO_RESOLUTION = OptionSpec(
     name="resolution",

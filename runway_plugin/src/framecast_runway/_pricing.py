@@ -51,10 +51,15 @@ def _gen4_5(_ratio: str | None, duration: int | None, options: Mapping[str, Any]
     seconds = duration or 0
     rate = 12.0
     formula = f"{seconds} s x (12 credits/s"
-    # SDK docstring: prores and png_sequence cost 5 credits/s more.
-    if options.get("output_format") in ("prores", "png_sequence"):
+    # SDK docstring: prores and png_sequence cost 5 credits/s more; every 10-bit-or-deeper
+    # format 20 more (40 above 4 MP, which no gen4.5 size reaches).
+    output_format = options.get("output_format", "mp4")
+    if output_format in ("prores", "png_sequence"):
         rate += 5
-        formula += f" + 5 for {options['output_format']}"
+        formula += f" + 5 for {output_format}"
+    elif output_format != "mp4":
+        rate += 20
+        formula += f" + 20 for {output_format}"
     return Charge(rate * seconds, formula + ")")
 
 
@@ -98,8 +103,12 @@ def _seedance2(ratio: str | None, duration: int | None, _options: Mapping[str, A
     return Charge(rate * seconds, f"{seconds} s x {rate:g} credits/s ({tier})")
 
 
-def _seedance2_5(ratio: str | None, duration: int | None, _options: Mapping[str, Any]) -> Charge:
+def _seedance2_5(
+    ratio: str | None, duration: int | None, _options: Mapping[str, Any]
+) -> Charge | None:
     seconds = duration or 0
+    if _pixels(ratio) > 1_500_000:
+        return None  # the 1080p sizes (SDK only) have no known price
     small = 0 < _pixels(ratio) < 600_000
     rate, tier = (20.0, "480p") if small else (30.0, "720p")
     credits = max(rate * seconds, 80.0)

@@ -293,13 +293,26 @@ def _put_options(body: dict[str, Any], options: Mapping[str, Any], model: Runway
             body.setdefault(outer, {})[inner] = value
         else:
             body[field] = value
-    if "proresProfile" in body and body.get("outputFormat") != "prores":
-        raise ValidationError(
-            "option prores_profile is only valid with output_format=prores",
-            field="options.prores_profile",
-            value=body["proresProfile"],
-            allowed="output_format=prores",
-        )
+    profile = body.get("proresProfile")
+    if profile is not None:
+        # SDK docstring: any profile with prores; only 422, 422 HQ, 4444 with hdr_prores.
+        allowed = {"prores": None, "hdr_prores": ("422", "422 HQ", "4444")}
+        output_format = body.get("outputFormat")
+        if output_format not in allowed:
+            raise ValidationError(
+                "option prores_profile is only valid with output_format prores or hdr_prores",
+                field="options.prores_profile",
+                value=profile,
+                allowed="output_format=prores or hdr_prores",
+            )
+        choices = allowed[output_format]
+        if choices is not None and profile not in choices:
+            raise UnsupportedOption(
+                f"hdr_prores takes prores_profile {', '.join(choices)}; got {profile!r}",
+                field="options.prores_profile",
+                value=profile,
+                allowed=list(choices),
+            )
 
 
 def substitute(value: Any, placeholder: str, uri: str) -> Any:
