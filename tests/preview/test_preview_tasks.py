@@ -339,3 +339,23 @@ async def test_a_url_image_is_downloaded_by_the_core_then_rendered(tmp_path: Pat
     video = Video(path_of(result.url or ""))
     assert (video.width, video.height, len(video.frames)) == (256, 144, 24)
     assert bright_centroid(video.grey(-1))[1] < bright_centroid(video.grey(0))[1]  # tilt down
+
+
+async def test_finished_workers_are_collected_at_the_next_submit(
+    provider: PreviewProvider,
+) -> None:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to see a zombie")
+    first = await provider.submit(prepared=prepare(provider, small_request()), http=None)
+    stat = Path(f"/proc/{provider._workers[first.task_id].pid}/stat")
+    deadline = time.monotonic() + 60
+    while stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z":  # exited, nobody polled
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    second = await provider.submit(
+        prepared=prepare(provider, small_request(idempotency_key="key-2")), http=None
+    )
+    assert not stat.exists()  # collected: no zombie left behind
+    assert first.task_id not in provider._workers
+    assert second.task_id in provider._workers
+    await until_done(provider, second)

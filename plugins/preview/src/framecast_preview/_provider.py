@@ -300,6 +300,7 @@ class PreviewProvider:
 
     @hookimpl
     async def submit(self, prepared: PreparedRequest, http: httpx.AsyncClient) -> TaskHandle:
+        self._reap()
         store = self.store
         key = prepared.provider_data.get("idempotency_key")
         task_id = uuid.uuid4().hex
@@ -400,15 +401,17 @@ class PreviewProvider:
             )
         return folder
 
-    def _reap(self, task_id: str) -> None:
-        process = self._workers.get(task_id)
-        if process is not None and process.poll() is not None:
-            del self._workers[task_id]
+    def _reap(self) -> None:
+        """Collect the exit status of our finished workers. A host that only submits (a web
+        endpoint handing out handles, say) would otherwise keep a zombie per task."""
+        for task_id, process in list(self._workers.items()):
+            if process.poll() is not None:
+                del self._workers[task_id]
 
     @hookimpl
     async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
         folder = self._folder(handle)
-        self._reap(handle.task_id)
+        self._reap()
         state = _store.read_state(folder)
         if _store.is_cancelled(folder):
             return TaskState(status=TaskStatus.CANCELLED, message="cancelled", raw=state or {})
@@ -440,7 +443,7 @@ class PreviewProvider:
         pid = _store.worker_pid(folder, state)
         if pid is not None and _store.is_worker_alive(pid, folder):
             _store.stop_worker(pid)
-        self._reap(handle.task_id)
+        self._reap()
         _store.write_state(
             folder,
             TaskStatus.CANCELLED.value,
