@@ -158,3 +158,17 @@ async def test_on_failed_hears_about_validation_errors_too() -> None:
     assert [type(e) for e in journal.errors] == [type(journal.errors[0])]
     assert journal.errors[0].handle is None
     assert faults.log == []
+
+
+async def test_an_observer_may_take_a_subset_of_the_arguments() -> None:
+    clock, _server, faults = scripted(polls_to_finish=1)
+    handles: list[str] = []
+
+    class Minimal:
+        @hookimpl
+        def on_submitted(self, handle: TaskHandle) -> None:
+            handles.append(handle.task_id)
+
+    async with make_runner(faults, clock, plugins=[Minimal()]) as runner:
+        await runner.generate(text_request())
+    assert handles == ["task-1"]

@@ -261,3 +261,20 @@ def test_check_provider_loads_a_real_provider_without_credentials() -> None:
 def test_check_provider_of_an_unknown_name_is_reported() -> None:
     check = check_provider("nosuch", env={})
     assert check.info is None and "nosuch" in check.error
+
+
+def test_a_host_plugin_returning_none_falls_through_to_the_provider() -> None:
+    from framecast import GenerationRequest
+
+    calls: list[str] = []
+
+    class Undecided:
+        @hookimpl(tryfirst=True)
+        def translate_camera(self, request, model) -> None:
+            calls.append(request.prompt)
+            return None
+
+    runner = Runner("tests.core.acme:AcmeProvider", env=ENV, plugins=[Undecided()])
+    prepared = runner.prepare(GenerationRequest(prompt="a cat", camera="pan_left"))
+    assert calls == ["a cat"]
+    assert prepared.body["prompt"] == "a cat. Camera: camera pans left across the scene."
