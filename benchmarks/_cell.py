@@ -85,9 +85,13 @@ async def _framecast(base_url: str, aiohttp: bool) -> tuple[TaskFactory, Callabl
 
     transport = None
     if aiohttp:
+        import httpx
         from httpx_aiohttp import AiohttpTransport
 
-        transport = AiohttpTransport()
+        # The same pool size framecast gives its default transport (the gate's width).
+        transport = AiohttpTransport(
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        )
     runner = Runner("runway", max_running_tasks=0, timeout=24 * 3600, transport=transport)
 
     async def task(i: int) -> Any:
