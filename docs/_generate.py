@@ -14,6 +14,7 @@ between ``<!-- BEGIN GENERATED name ... -->`` and ``<!-- END GENERATED name -->`
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import re
 import sys
@@ -59,6 +60,7 @@ def load_provider(name: str) -> Any:
     return cls(ProviderSettings(name=name, env={}))
 
 
+@functools.cache
 def sample_image() -> ImageRef:
     from PIL import Image
 

@@ -39,7 +39,17 @@ options = { short_side = 144 }
 def test_the_docs_have_examples() -> None:
     assert len(PYTHON_BLOCKS) >= 10, "the pages lost their Python examples"
     pages = {b.page for b in RUNNABLE}
-    for page in ("quickstart.md", "embedding.md", "concepts.md", "configuration.md"):
+    for page in (
+        "index.md",
+        "quickstart.md",
+        "concepts.md",
+        "configuration.md",
+        "embedding.md",
+        "cli.md",
+        "errors.md",
+        "migrating.md",
+        "plugins.md",
+    ):
         assert page in pages, f"{page} has no runnable example"
 
 
