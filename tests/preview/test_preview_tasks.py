@@ -359,3 +359,31 @@ async def test_finished_workers_are_collected_at_the_next_submit(
     assert first.task_id not in provider._workers
     assert second.task_id in provider._workers
     await until_done(provider, second)
+
+
+async def test_the_worker_outlives_the_process_that_submitted(tmp_path: Path) -> None:
+    # As `framecast generate --no-wait`: submit, print the handle, exit at once.
+    script = """
+import asyncio, sys
+from framecast import GenerationRequest, ProviderSettings
+from framecast_preview import PreviewProvider
+provider = PreviewProvider(ProviderSettings(name="preview", env={"FRAMECAST_PREVIEW_DIR": sys.argv[1]}))
+model = provider.provider_info().models[0]
+request = GenerationRequest(prompt="a lighthouse", duration=1, options={"short_side": 144},
+                            idempotency_key="outlive")
+prepared = provider.prepare(request=request, model=model,
+    ratio_plan=provider.map_ratio(request=request, model=model),
+    camera_plan=provider.translate_camera(request=request, model=model))
+print(asyncio.run(provider.submit(prepared=prepared, http=None)).to_json())
+"""
+    cache = tmp_path / "cache"
+    submitted = subprocess.run(
+        [sys.executable, "-c", script, str(cache)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    handle = TaskHandle.from_json(submitted.stdout)
+    states = await until_done(make_provider(cache), handle)
+    assert states[-1].status is TaskStatus.SUCCEEDED
