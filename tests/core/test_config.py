@@ -240,3 +240,26 @@ def test_http_timeouts_are_configurable(folder: Path) -> None:
     assert (timeout.connect, timeout.read) == (2.0, 9.0)
     default = Runner(acme_class(), env=ENV)._http().timeout
     assert (default.connect, default.read) == (5.0, 60.0)
+
+
+KLING_TABLE = '[kling]\nmax_running_tasks = 2\nbase_url = "http://127.0.0.1:9"\n'
+
+
+def test_the_provider_table_applies_however_an_installed_provider_is_named(folder: Path) -> None:
+    from framecast_kling import KlingProvider
+
+    write(folder, "framecast.toml", KLING_TABLE)
+    by_name = Runner("kling", env={})
+    by_path = Runner("framecast_kling:KlingProvider", env={})
+    by_class = Runner(KlingProvider, env={})
+    by_instance = Runner(KlingProvider(ProviderSettings(name="kling")), env={})
+    for runner in (by_name, by_path, by_class, by_instance):
+        assert runner.provider_name == "kling"
+        assert runner.max_running_tasks == 2
+        assert runner.base_url == "http://127.0.0.1:9"
+
+
+def test_an_installed_provider_by_its_inner_module_path_keeps_its_name(folder: Path) -> None:
+    write(folder, "framecast.toml", KLING_TABLE)
+    runner = Runner("framecast_kling._provider:KlingProvider", env={})
+    assert runner.max_running_tasks == 2

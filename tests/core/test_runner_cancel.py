@@ -18,8 +18,8 @@ from framecast import (
 )
 from framecast.testing import VirtualClock
 
-from .acme import AcmeServer
-from .support import acme_class, make_runner, scripted, text_request
+from .acme import AcmeProvider, AcmeServer
+from .support import make_runner, scripted, text_request
 
 pytestmark = pytest.mark.anyio
 
@@ -147,10 +147,24 @@ async def test_cancel_of_a_finished_task_needs_delete() -> None:
     assert "task-1" not in server.tasks
 
 
+class NoCancelAcme(AcmeProvider):
+    """Acme as a provider without a cancel endpoint declares and implements it."""
+
+    @hookimpl
+    def provider_info(self):
+        import attrs
+
+        return attrs.evolve(AcmeProvider.provider_info(self), supports_cancel=False)
+
+    @hookimpl
+    async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
+        raise NotSupported("acme-lite has no cancel endpoint; the task runs to completion")
+
+
 async def test_cancel_where_the_provider_cannot_is_not_supported() -> None:
     clock, server, faults = scripted(polls_to_finish=10)
-    provider = acme_class(clock, supports_cancel=False)
-    async with make_runner(faults, clock, provider=provider) as runner:
+    NoCancelAcme.clock = clock
+    async with make_runner(faults, clock, provider=NoCancelAcme) as runner:
         handle = await runner.submit(text_request())
         with pytest.raises(NotSupported) as caught:
             await runner.cancel(handle)

@@ -23,6 +23,7 @@ __all__ = [
     "ProviderCheck",
     "ProviderEntry",
     "check_provider",
+    "entry_of_class",
     "find_entry",
     "list_providers",
     "load_provider_class",
@@ -87,6 +88,10 @@ def list_providers(env: Mapping[str, str] | None = None) -> list[ProviderEntry]:
 def find_entry(name: str, env: Mapping[str, str] | None = None) -> ProviderEntry:
     """The entry for ``name`` (an entry-point name or ``module:attribute``)."""
     if ":" in name:
+        wanted = name.replace(" ", "")
+        for entry in list_providers({}):
+            if entry.value.replace(" ", "") == wanted:
+                return entry  # an installed provider by its path: keep its name and table
         return ProviderEntry(name=name.split(":", 1)[1], value=name)
     for entry in list_providers(env):
         if entry.name == name:
@@ -102,6 +107,21 @@ def find_entry(name: str, env: Mapping[str, str] | None = None) -> ProviderEntry
         f"unknown provider {name!r}; {hint}{limited}",
         details={"provider": name, "installed": installed},
     )
+
+
+def entry_of_class(cls: type) -> ProviderEntry | None:
+    """The installed entry point naming ``cls``, found without importing anything: only
+    modules already imported are looked at (the caller holds the class, so its is)."""
+    import sys
+
+    for entry in list_providers({}):
+        module_name, _, attribute = entry.value.partition(":")
+        obj: Any = sys.modules.get(module_name.strip())
+        for part in attribute.strip().split("."):
+            obj = getattr(obj, part, None) if part else obj
+        if obj is cls:
+            return entry
+    return None
 
 
 def load_provider_class(name: str, env: Mapping[str, str] | None = None) -> type:
@@ -123,6 +143,8 @@ def load_provider_class(name: str, env: Mapping[str, str] | None = None) -> type
             f"{entry.describe()} names {type(obj).__name__}, not a provider class",
             details={"entry_point": entry.name, "distribution": entry.distribution},
         )
+    if entry.distribution is None:
+        entry = entry_of_class(obj) or entry  # an installed provider named by another path
     setattr(obj, "__framecast_entry__", entry)  # noqa: B010 - lets Runner name its origin
     return obj  # type: ignore[no-any-return]
 

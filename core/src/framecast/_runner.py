@@ -142,7 +142,13 @@ class Runner:
         env: Mapping[str, str] | None = None,
         config: Config | None = None,
     ) -> None:
-        from ._plugins import ProviderEntry, find_entry, load_provider_class, make_plugin_manager
+        from ._plugins import (
+            ProviderEntry,
+            entry_of_class,
+            find_entry,
+            load_provider_class,
+            make_plugin_manager,
+        )
 
         self._env: Mapping[str, str] = dict(os.environ if env is None else env)
         self._config = config if config is not None else load_config()
@@ -151,16 +157,22 @@ class Runner:
             entry = find_entry(name, self._env)
             cls: Any = load_provider_class(name, self._env)
             instance = None
+            if entry.distribution is None:
+                entry = entry_of_class(cls) or entry  # an installed provider by another path
         elif inspect.isclass(provider):
             cls, instance = provider, None
             # Only the class's own entry: a subclass must not inherit its parent's name.
-            entry = cls.__dict__.get("__framecast_entry__") or ProviderEntry(
-                name=getattr(cls, "name", cls.__name__.lower()),
-                value=f"{cls.__module__}:{cls.__qualname__}",
+            entry = (
+                cls.__dict__.get("__framecast_entry__")
+                or entry_of_class(cls)
+                or ProviderEntry(
+                    name=getattr(cls, "name", cls.__name__.lower()),
+                    value=f"{cls.__module__}:{cls.__qualname__}",
+                )
             )
         else:
             cls, instance = type(provider), provider
-            entry = ProviderEntry(
+            entry = entry_of_class(cls) or ProviderEntry(
                 name=getattr(provider, "name", cls.__name__.lower()),
                 value=f"{cls.__module__}:{cls.__qualname__}",
             )
