@@ -395,6 +395,9 @@ class ProviderSettings:
     options: Mapping[str, Any] = attrs.field(factory=dict)
     max_running_tasks: int | None = None
     config: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    #: The runner's clock (a ``framecast.Clock``): use it for anything time-based (token
+    #: expiry, say) so tests in virtual time stay consistent. ``None`` outside a runner.
+    clock: Any = attrs.field(default=None, repr=False, eq=False)
 
     def get(self, *variables: str) -> str | None:
         """The first of ``variables`` that is set and non-empty, else ``None``."""

@@ -178,6 +178,7 @@ class Runner:
             )
         table = self._config.table(entry.name)
         explicit_settings = settings is not None
+        self.clock: Clock = clock or SystemClock()
         if settings is None:
             settings = ProviderSettings(
                 name=entry.name,
@@ -186,7 +187,10 @@ class Runner:
                 options=dict(table.get("options", {})),
                 max_running_tasks=table.get("max_running_tasks"),
                 config=dict(table),
+                clock=self.clock,
             )
+        elif settings.clock is None:
+            settings = attrs.evolve(settings, clock=self.clock)
         self.settings = settings
         if instance is None:
             try:
@@ -210,7 +214,6 @@ class Runner:
         self.info: ProviderInfo = info
         self.provider_name = info.name or entry.name
         self.base_url = self._resolve_base_url(settings, explicit_settings)
-        self.clock: Clock = clock or SystemClock()
         if timeout is None or timeout is DEFAULT_TIMEOUT:
             timeout = self._config.timeout if self._config.timeout is not None else timeout
         self.timeout = timeout
@@ -383,9 +386,12 @@ class Runner:
             )
         if request.model is None and self._default_model:
             request = request.evolve(model=self._default_model)
-        if self.settings.options:
-            request = request.evolve(options={**self.settings.options, **request.options})
         model = self.resolve_model(request)
+        if self.settings.options:
+            # Configured defaults apply only where the chosen model declares the option.
+            declared = {o.name for o in (*self.info.options, *model.options)}
+            defaults = {k: v for k, v in self.settings.options.items() if k in declared}
+            request = request.evolve(options={**defaults, **request.options})
         if request.model is None:
             request = request.evolve(model=model.name)
         validate_request(request, model, self.info)
@@ -593,6 +599,12 @@ class Runner:
             try:
                 handle = await self._hook.submit(prepared=p.prepared, http=self._http())
                 return self._complete_handle(handle, p)
+            except ProviderError as exc:
+                if not track.sent:
+                    raise
+                # An unreadable answer to a create that was sent: a task may exist.
+                classification = Classification(outcome=Outcome.AMBIGUOUS, message=exc.message)
+                last = classification
             except FramecastError:
                 raise
             except Exception as exc:  # noqa: BLE001 - every failure is classified below
@@ -917,7 +929,7 @@ class Runner:
         self._ensure_gates()
         assert self._slots is not None
         async with self._slots:
-            return await self._wait(handle, timeout, on_progress, estimate, notes)
+            return await self._wait_or_carry(handle, timeout, on_progress, estimate, notes)
 
     async def _wait(
         self,
@@ -1093,7 +1105,20 @@ class Runner:
             raise
         async with self._slots:
             handle = await self._submit_prepared(p)
-            return await self._wait(handle, timeout, on_progress, p.estimate, p.notes)
+            return await self._wait_or_carry(handle, timeout, on_progress, p.estimate, p.notes)
+
+    async def _wait_or_carry(self, handle: TaskHandle, *args: Any) -> GenerationResult:
+        """``_wait``, with a cancellation turned into ``FramecastCancelled`` carrying the handle."""
+        try:
+            return await self._wait(handle, *args)
+        except FramecastCancelled:
+            raise
+        except asyncio.CancelledError:
+            raise FramecastCancelled(
+                f"cancelled while waiting: task {handle.task_id} keeps running; resume with "
+                "wait(handle)",
+                handle=handle,
+            ) from None
 
     # ------------------------------------------------------------------ cancel
 
@@ -1104,6 +1129,7 @@ class Runner:
         (on providers where cancelling deletes the paid output)."""
         handle = self.load_handle(handle)
         if not self.info.supports_cancel:
+            # Never call a cancel the provider says it does not have (it might delete).
             raise NotSupported(
                 f"{self.provider_name} has no way to cancel a task: it runs to completion "
                 "(and is charged)",

@@ -23,8 +23,12 @@ and leave every decision to the core: ``http`` is the core's gated ``httpx.Async
 (base URL set, ``auth()`` applied only to the provider's own origin, a non-2xx answer
 raises ``httpx.HTTPStatusError``). Let httpx exceptions propagate unchanged; the core shows
 error responses to ``classify`` and retries by calling the hook again. Any other exception
-raised after the request was sent counts as an ambiguous answer (DESIGN §4). Raise a
-``framecast`` error (``ProviderError``, ``NotSupported`` …) to say something precise.
+raised after the request was sent counts as an ambiguous answer (DESIGN §4): raise
+``ValueError`` (or ``ProviderError``) for a 2xx answer you cannot read — on ``submit`` it is
+ambiguous (a task may exist), on ``poll`` it is retried. Raise other ``framecast`` errors
+(``NotSupported`` …) to say something precise; on ``poll``, ``ProviderError`` for an unknown
+status word ends the wait (it is not retried). Anything time-based (token expiry) should use
+``settings.clock``, the runner's clock.
 
 **Observers** (``on_*``) are called on every registered plugin, one by one; an observer's
 exception is logged and never stops the others or the task. They may be ``async def``.

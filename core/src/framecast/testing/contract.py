@@ -50,6 +50,7 @@ from ._clock import VirtualClock
 __all__ = ["ProviderContract", "sample_png"]
 
 
+@functools.cache
 def sample_png(width: int = 1280, height: int = 720) -> bytes:
     """A small real PNG (a gradient) for requests that need an image."""
     from PIL import Image
