@@ -93,8 +93,13 @@ async def test_throttled_tasks_read_as_throttled(provider, info):
         handle = await provider.submit(
             prepared=prepare(provider, info, prompt="x", image=url_image()), http=http
         )
-        states = [(await provider.poll(handle=handle, http=http)).status for _ in range(3)]
-    assert states == [TaskStatus.THROTTLED, TaskStatus.THROTTLED, TaskStatus.QUEUED]
+        states = [await provider.poll(handle=handle, http=http) for _ in range(3)]
+    assert [s.status for s in states] == [
+        TaskStatus.THROTTLED,
+        TaskStatus.THROTTLED,
+        TaskStatus.QUEUED,
+    ]
+    assert "concurrency" in states[0].message
 
 
 @pytest.mark.parametrize(

@@ -397,7 +397,10 @@ def parse_task(response: httpx.Response, handle: TaskHandle) -> TaskState:
         "cost_units": cost_units,
         "cost": None if cost_units is None else round(cost_units * CREDIT_USD, 4),
     }
-    if status is TaskStatus.RUNNING:
+    if status is TaskStatus.THROTTLED:
+        # runway.md §6.1: stored, not yet enqueued, until the organization's other tasks end.
+        common["message"] = "waiting for a free slot of the organization's concurrency limit"
+    elif status is TaskStatus.RUNNING:
         progress = data.get("progress")
         if isinstance(progress, (int, float)) and not isinstance(progress, bool):
             common["progress"] = min(max(float(progress), 0.0), 1.0)
