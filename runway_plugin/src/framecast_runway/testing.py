@@ -416,7 +416,47 @@ def _check_variant(body: dict[str, Any], variant: Variant, uploads: Mapping[str,
         problem = _check_uri(uri, uploads)
         if problem:
             issues.append(_issue(path, problem))
+    issues.extend(_check_keyframes(body.get("promptImage"), variant))
+    seed = body.get("seed")
+    if "seed" in body and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 4294967295
+    ):
+        issues.append(_issue("seed", "Expected an integer from 0 to 4294967295"))
+    if "audio" in body and not isinstance(body["audio"], bool):
+        issues.append(_issue("audio", "Expected boolean"))
+    negative = body.get("negativePrompt")
+    if "negativePrompt" in body and not (isinstance(negative, str) and 1 <= len(negative) <= 1000):
+        issues.append(_issue("negativePrompt", "Expected a string of 1-1000 characters"))
+    moderation = body.get("contentModeration")
+    if "contentModeration" in body and not (
+        isinstance(moderation, dict)
+        and set(moderation) <= {"publicFigureThreshold"}
+        and moderation.get("publicFigureThreshold", "auto") in ("auto", "low")
+    ):
+        issues.append(_issue("contentModeration", "Invalid contentModeration"))
     return issues
+
+
+def _check_keyframes(image: Any, variant: Variant) -> list[dict[str, Any]]:
+    """promptImage arrays: positions the model takes, first before last, no mixing."""
+    if not isinstance(image, list):
+        return []
+    if not image:
+        return [_issue("promptImage", "Array must contain at least 1 element(s)")]
+    positions = [item.get("position") for item in image if isinstance(item, dict)]
+    if any(p is not None for p in positions):
+        if any(p not in variant.positions for p in positions):
+            return [_issue("promptImage", f"positions must be among {variant.positions}")]
+        if "first" not in positions:
+            return [_issue("promptImage", "a last frame needs a first frame")]
+        if len(positions) != len(set(positions)):
+            return [_issue("promptImage", "each position at most once")]
+        return []
+    if len(image) > max(variant.max_references, 1) or (
+        variant.max_references == 0 and "first" in variant.positions
+    ):
+        return [_issue("promptImage", "reference images are not accepted here")]
+    return []
 
 
 def _media(body: dict[str, Any]) -> list[tuple[str, Any]]:
