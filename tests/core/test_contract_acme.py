@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from framecast.testing.contract import ProviderContract
 
 from .acme import AcmeProvider, AcmeServer

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from framecast import GenerationRequest, Runner, TaskStatus
 from framecast.testing import VirtualClock
 
