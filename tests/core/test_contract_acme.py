@@ -19,7 +19,7 @@ class TestAcmeContract(ProviderContract):
         return httpx.MockTransport(AcmeServer())
 
 
-BROKEN = '''
+BROKEN = """
 import random
 import httpx
 from framecast import ProviderInfo, hookimpl
@@ -50,7 +50,7 @@ class TestBroken(ProviderContract):
 
     def make_transport(self):
         return httpx.MockTransport(AcmeServer())
-'''
+"""
 
 
 def test_the_suite_fails_against_a_broken_provider(pytester: pytest.Pytester) -> None:
