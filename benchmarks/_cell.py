@@ -29,6 +29,7 @@ TaskFactory = Callable[[int], Awaitable[Any]]
 CLIENTS = (
     "framecast",
     "framecast-aiohttp",
+    "framecast-sharded",
     "raw",
     "raw-gated",
     "raw-aiohttp-gated",
@@ -76,7 +77,9 @@ class _Gate:
 # ---------------------------------------------------------------------- clients
 
 
-async def _framecast(base_url: str, aiohttp: bool) -> tuple[TaskFactory, Callable[[], Any]]:
+async def _framecast(
+    base_url: str, aiohttp: bool, sharded: bool = False
+) -> tuple[TaskFactory, Callable[[], Any]]:
     os.environ["RUNWAYML_BASE_URL"] = base_url
     os.environ["RUNWAYML_API_SECRET"] = FAKE_KEY
     # The poll floor applies only to Runway's official hosts (DESIGN §5).
@@ -92,6 +95,10 @@ async def _framecast(base_url: str, aiohttp: bool) -> tuple[TaskFactory, Callabl
         transport = AiohttpTransport(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
         )
+    if sharded:
+        from framecast._http import default_transport
+
+        transport = default_transport(100)
     runner = Runner("runway", max_running_tasks=0, timeout=24 * 3600, transport=transport)
 
     async def task(i: int) -> Any:
@@ -192,6 +199,8 @@ async def _sdk(base_url: str, gate_size: int) -> tuple[TaskFactory, Callable[[],
 async def _make(client: str, base_url: str, gate: int) -> tuple[TaskFactory, Callable[[], Any]]:
     if client in ("framecast", "framecast-aiohttp"):
         return await _framecast(base_url, aiohttp=client.endswith("aiohttp"))
+    if client == "framecast-sharded":
+        return await _framecast(base_url, aiohttp=False, sharded=True)
     if client.startswith("raw"):
         return await _raw(
             base_url, gate if client.endswith("gated") else 0, aiohttp="aiohttp" in client

@@ -17,7 +17,16 @@ from typing import Any
 
 import httpx
 
-__all__ = ["FifoGate", "GatedTransport", "OriginAuth", "ProviderClient", "SubmitTrack", "origin_of"]
+__all__ = [
+    "FifoGate",
+    "GatedTransport",
+    "OriginAuth",
+    "ProviderClient",
+    "ShardedPool",
+    "SubmitTrack",
+    "default_transport",
+    "origin_of",
+]
 
 http_logger = logging.getLogger("framecast.http")
 
@@ -142,6 +151,72 @@ class GatedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+class ShardedPool(httpx.AsyncBaseTransport):
+    """Several small connection pools in place of one wide one.
+
+    httpcore's pool walks every connection it holds, polling each idle socket to see whether
+    it has expired, whenever it admits or releases a request: its CPU cost per request grows
+    with its size, and at a 100-request gate that walk was a third of a task's CPU
+    (docs/performance.md). Behind the gate at most ``total`` requests are in flight; each
+    goes to the shard with the fewest, so a shard never holds more than its size and never
+    queues, and an idle client keeps reusing the first shard's warm connections.
+
+    The response body is read before the request counts as done, as in ``GatedTransport``:
+    the connection is busy until then.
+    """
+
+    def __init__(self, shards: list[httpx.AsyncBaseTransport]) -> None:
+        if not shards:
+            raise ValueError("ShardedPool needs at least one shard")
+        self._shards = shards
+        self._busy = [0] * len(shards)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        busy = self._busy
+        index = busy.index(min(busy))
+        busy[index] += 1
+        try:
+            response = await self._shards[index].handle_async_request(request)
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            return response
+        finally:
+            busy[index] -= 1
+
+    async def aclose(self) -> None:
+        for shard in self._shards:
+            await shard.aclose()
+
+
+#: Connections per shard of the default transport: small enough that httpcore's walk stays
+#: cheap, large enough that an idle client still finds a kept-alive connection.
+SHARD_CONNECTIONS = 10
+
+
+def default_transport(max_connections: int | None) -> httpx.AsyncBaseTransport:
+    """The provider client's transport: httpx's own, split into shards of
+    ``SHARD_CONNECTIONS`` connections when a gate bounds the requests in flight."""
+    if max_connections is None or max_connections <= SHARD_CONNECTIONS:
+        return httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            )
+        )
+    shards: list[httpx.AsyncBaseTransport] = []
+    remaining = max_connections
+    while remaining > 0:
+        size = min(SHARD_CONNECTIONS, remaining)
+        shards.append(
+            httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size)
+            )
+        )
+        remaining -= size
+    return ShardedPool(shards)
 
 
 def origin_of(url: httpx.URL | str) -> tuple[str, str, int | None]:
