@@ -6,6 +6,7 @@ import httpx
 import pytest
 from framecast import (
     AccountError,
+    AuthenticationError,
     GenerationFailed,
     ProviderError,
     RetryPolicy,
@@ -288,3 +289,25 @@ async def test_retry_after_on_a_poll_is_honoured() -> None:
         result = await runner.generate(text_request())
     assert result.status is TaskStatus.SUCCEEDED
     assert clock.sleeps == [20.0]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        [respond(401, {"message": "revoked"})],
+        [respond(403, {"message": "forbidden"})],
+        [respond(401, {"code": 1004, "message": "expired"})] * 2,  # re-signed once, then given up
+    ],
+    ids=["401", "403", "1004-persistent"],
+)
+async def test_refused_credentials_while_polling_are_authentication_error(answers) -> None:
+    clock, _server, faults = scripted()
+    faults.on("GET", TASK, *answers)
+    async with make_runner(faults, clock) as runner:
+        handle = await runner.submit(text_request())
+        with pytest.raises(AuthenticationError) as caught:
+            await runner.wait(handle)
+    assert caught.value.handle == handle
+    assert "ACME_SECRET" in caught.value.message
+    assert polls(faults) == len(answers)
+    assert clock.sleeps == []
