@@ -11,6 +11,7 @@ from framecast import (
     AccountError,
     GenerationFailed,
     GenerationRequest,
+    ProviderSettings,
     Runner,
     UnsupportedOption,
 )
@@ -101,9 +102,16 @@ async def test_find_submitted_finds_the_task_by_its_key() -> None:
     async with runner_for(fake) as runner:
         handle = await runner.submit(GenerationRequest(prompt="x", idempotency_key="k-9"))
         prepared = runner.prepare(GenerationRequest(prompt="x", idempotency_key="k-9"))
-        provider = runner.provider
-        assert isinstance(provider, MyProvider)
-        found = await provider.find_submitted(
-            prepared=prepared, idempotency_key="k-9", http=runner._http()
+    # The hook on its own, with a client like the core's (base URL set, auth applied).
+    provider = MyProvider(ProviderSettings(name="myprovider", env={"MYPROVIDER_API_KEY": KEY}))
+    async with httpx.AsyncClient(
+        base_url="https://api.myprovider.example",
+        transport=httpx.MockTransport(fake),
+        auth=provider.auth(),
+    ) as http:
+        found = await provider.find_submitted(prepared=prepared, idempotency_key="k-9", http=http)
+        missing = await provider.find_submitted(
+            prepared=prepared, idempotency_key="other", http=http
         )
     assert found is not None and found.task_id == handle.task_id
+    assert missing is None

@@ -320,9 +320,8 @@ class MyProvider:  # TEMPLATE: rename
         )
 
     @hookimpl
-    async def cancel(
-        self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool
-    ) -> None:
+    async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
+        # No default on `delete`: pluggy passes only parameters without one.
         if delete:
             await http.delete(f"/v1/tasks/{handle.task_id}")
         else:
