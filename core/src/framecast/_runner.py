@@ -305,14 +305,12 @@ class Runner:
         if self._client is None:
             import httpx
 
-            from ._http import GatedTransport, OriginAuth, ProviderClient
+            from ._http import GatedTransport, OriginAuth, ProviderClient, default_transport
 
             self._ensure_gates()
             assert self._gate is not None
             limit = self.max_in_flight_requests if self.max_in_flight_requests > 0 else None
-            inner = self._transport or httpx.AsyncHTTPTransport(
-                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
-            )
+            inner = self._transport or default_transport(limit)
             auth = self._hook.auth()
             wrapped = OriginAuth(auth, self._trusted_origins()) if auth is not None else None
             connect, read = self._timeouts
