@@ -286,9 +286,15 @@ def models_table(providers: list[Any]) -> str:
     rows = [header, ["---"] * len(header)]
     for provider in providers:
         info = provider.provider_info()
-        defaults = {name for name in info.default_models.values()}
+        defaults: dict[str, list[str]] = {}
+        for mode in Mode:  # in Mode's order, so the page does not depend on dict order
+            chosen = info.default_models.get(mode)
+            if chosen:
+                defaults.setdefault(chosen, []).append(str(mode))
         for model in info.models:
-            name = f"`{model.name}`" + (" (default)" if model.name in defaults else "")
+            name = f"`{model.name}`"
+            if model.name in defaults:
+                name += f" (default: {', '.join(defaults[model.name])})"
             if model.withdrawn:
                 instead = f", use `{model.replacement}`" if model.replacement else ""
                 rows.append([info.name, name, f"withdrawn{instead}", "", "", ""])
