@@ -1,7 +1,8 @@
 """The examples in ``docs/*.md`` work as written.
 
 Every ```python block must compile (top-level ``await`` is allowed, as in a notebook or
-an async REPL: those snippets are fragments of an async function). Blocks marked
+an async REPL: those snippets are fragments of an async function); every toml and json
+block must parse and every bash block must be valid shell. Blocks marked
 ``<!-- run -->`` are run for real — python blocks as a script, bash blocks with
 ``bash -e`` — each in a fresh temporary working folder holding a copy of ``examples/``,
 with the offline preview provider and no credentials. A ``framecast.toml`` there sets the
@@ -12,10 +13,12 @@ about the examples is changed.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -59,6 +62,24 @@ def test_python_block_compiles(block: Block) -> None:
         compile(block.code, block.id, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as exc:
         pytest.fail(f"{block.id}: {exc.msg} (block line {exc.lineno}): {exc.text!r}")
+
+
+@pytest.mark.parametrize("block", blocks("toml"), ids=lambda b: b.id)
+def test_toml_block_parses(block: Block) -> None:
+    tomllib.loads(block.code)
+
+
+@pytest.mark.parametrize("block", blocks("json"), ids=lambda b: b.id)
+def test_json_block_parses(block: Block) -> None:
+    json.loads(block.code)
+
+
+@pytest.mark.parametrize("block", blocks("bash"), ids=lambda b: b.id)
+def test_bash_block_is_valid_shell(block: Block) -> None:
+    done = subprocess.run(
+        ["bash", "-n"], input=block.code, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"{block.id}: {done.stderr}"
 
 
 def test_runnable_blocks_are_python_or_bash() -> None:
