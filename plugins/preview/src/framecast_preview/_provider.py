@@ -460,5 +460,6 @@ class PreviewProvider:
     async def find_submitted(
         self, prepared: PreparedRequest, idempotency_key: str, http: httpx.AsyncClient
     ) -> TaskHandle | None:
-        task_id = self.store.lookup_key(idempotency_key)
+        store = self.store
+        task_id = store.lookup_key(idempotency_key) or store.scan_for_key(idempotency_key)
         return None if task_id is None else self._handle(task_id, prepared.model)

@@ -122,6 +122,22 @@ class TaskStore:
             return None
         return task_id
 
+    def scan_for_key(self, key: str) -> str | None:
+        """The task whose request recorded ``key``, read from every task folder: the slow
+        way, for when the key index lost its entry (a hand-tidied cache)."""
+        if not self.root.is_dir():
+            return None
+        for folder in sorted(self.root.iterdir()):
+            if not TASK_ID.match(folder.name):
+                continue
+            try:
+                recorded = read_json(folder / REQUEST_FILE)
+            except (OSError, ValueError):
+                continue
+            if isinstance(recorded, dict) and recorded.get("idempotency_key") == key:
+                return folder.name
+        return None
+
     def release_key(self, key: str, task_id: str) -> None:
         """Forget ``key`` if ``task_id`` holds it (a submit that failed before spawning)."""
         path = self._key_path(key)
