@@ -52,6 +52,18 @@ BROKEN_MODULE = textwrap.dedent(
             raise RuntimeError("constructor exploded")
 
 
+    class NoPoll:
+        def __init__(self, settings):
+            self.settings = settings
+
+        @hookimpl
+        def provider_info(self):
+            return AcmeProvider.provider_info(self)
+
+        submit = AcmeProvider.submit
+        prepare = AcmeProvider.prepare
+
+
     not_a_class = 42
     """
 )
@@ -64,6 +76,7 @@ ENTRY_POINTS = textwrap.dedent(
     syncsubmit = fc_broken:SyncSubmit
     crashes = fc_broken:Crashes
     notaclass = fc_broken:not_a_class
+    nopoll = fc_broken:NoPoll
     ghost = fc_ghost_module_missing:Provider
     """
 )
@@ -109,6 +122,13 @@ def test_a_constructor_that_raises_is_a_load_error_naming_the_entry_point(broken
     error = load_error("crashes")
     assert "constructor exploded" in error.message
     assert "'crashes'" in error.message and "framecast-broken" in error.message
+
+
+def test_a_provider_missing_a_required_hook_is_refused_at_load(broken_dist) -> None:
+    error = load_error("nopoll")
+    assert "implements no poll hook" in error.message and "'nopoll'" in error.message
+    assert "framecast-broken" in error.message
+    assert check_provider("nopoll", env={}).error
 
 
 def test_an_entry_point_naming_a_non_class_is_refused(broken_dist) -> None:

@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "framecast"
+#: Hooks without which a provider cannot run a request at all.
+REQUIRED_PROVIDER_HOOKS = ("provider_info", "prepare", "submit", "poll")
 
 
 class PluginLoadError(ConfigurationError):
@@ -162,6 +164,14 @@ def make_plugin_manager(
     pm.add_hookspecs(hookspecs)
     _register(pm, provider, entry.describe())
     _check_async_hooks(provider, entry.describe())
+    missing = [name for name in REQUIRED_PROVIDER_HOOKS if not _implements(provider, name)]
+    if missing:
+        # Otherwise the gap shows only at the first request, as a puzzling "returned None".
+        raise PluginLoadError(
+            f"{entry.describe()}: the provider implements no {', '.join(missing)} hook "
+            f"(every provider needs {', '.join(REQUIRED_PROVIDER_HOOKS)})",
+            details={"entry_point": entry.name, "hooks": missing},
+        )
     for plugin in plugins:
         where = f"host plugin {_plugin_name(plugin)}"
         taken = sorted(name for name in hookspecs.PROVIDER_ONLY_HOOKS if _implements(plugin, name))
