@@ -123,3 +123,17 @@ def test_runnable_block_runs(block: Block, tmp_path: Path) -> None:
         f"{block.id} failed (exit {done.returncode}):\n--- stdout\n{done.stdout[-3000:]}"
         f"\n--- stderr\n{done.stderr[-3000:]}"
     )
+
+
+def test_quickstart_repeats_the_readme_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quickstart = (DOCS / "quickstart.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1]
+    commands = [
+        line.strip()
+        for line in section.split("```bash", 1)[1].split("```", 1)[0].splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert len(commands) == 2, f"the README's quick start has {len(commands)} commands"
+    for command in commands:
+        assert command in quickstart, f"docs/quickstart.md lacks the README command {command!r}"
