@@ -76,3 +76,8 @@ def test_signature_check_can_fail() -> None:
     expected = expected_signature(hookspecs.prepare)
     assert expected == ("prepare(request, model, ratio_plan, camera_plan) -> PreparedRequest")
     assert expected.replace("ratio_plan", "ratio") != expected
+
+
+def test_the_contract_version_is_stated() -> None:
+    page = (DOCS / "hooks.md").read_text(encoding="utf-8")
+    assert f"`framecast.HOOKSPEC_VERSION` = {hookspecs.HOOKSPEC_VERSION})" in page
