@@ -742,7 +742,7 @@ class Runner:
     ) -> Classification:
         import httpx
 
-        from ._retry import default_classification
+        from ._retry import default_classification, parse_retry_after
 
         if isinstance(exc, httpx.HTTPStatusError):
             response = exc.response
@@ -755,7 +755,11 @@ class Runner:
                     return attrs.evolve(c, outcome=Outcome.RETRY)
                 return c
             c = self._hook.classify(response=response, phase=phase)
-            return c if c is not None else default_classification(response, phase)
+            if c is None:
+                return default_classification(response, phase)
+            if c.retry_after is None and "retry-after" in response.headers:
+                c = attrs.evolve(c, retry_after=parse_retry_after(response.headers["retry-after"]))
+            return c
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
             outcome = Outcome.RETRY if phase == "submit" else Outcome.TRANSIENT
             return Classification(outcome=outcome, message=f"connection failed: {_exc_text(exc)}")

@@ -194,7 +194,9 @@ def _start(json_mode: bool, debug: bool) -> Output:
 def _route_logging(ctx: click.Context, debug: bool) -> None:
     """framecast's warnings (always) or DEBUG records (``--debug``) to stderr, for this
     command only; without it Python would print bare warning text."""
-    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    from ._output import text_stream
+
+    handler = logging.StreamHandler(text_stream("stderr"))
     if debug:
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         names = _logger_names()
@@ -263,9 +265,10 @@ def _resume_extra(provider: str | None, out_path: Path | None) -> list[str]:
 def _read_handle(out: Output, argument: str) -> dict[str, Any] | None:
     from .._errors import ValidationError
     from ._handles import read_handle_argument
+    from ._output import text_stream
 
     try:
-        return read_handle_argument(argument, click.get_text_stream("stdin"))
+        return read_handle_argument(argument, text_stream("stdin"))
     except ValidationError as exc:
         out.error(exc)
         return None

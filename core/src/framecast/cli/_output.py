@@ -8,7 +8,7 @@ import shlex
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import click
 
@@ -35,6 +35,11 @@ def resume_command(handle: TaskHandle, extra: Sequence[str] = ()) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
+def text_stream(name: str) -> TextIO:
+    """click's text stream (typed: click 8.5's stubs make it an ``object``)."""
+    return cast(TextIO, click.get_text_stream(name))  # type: ignore[operator, arg-type, unused-ignore]
+
+
 class Output:
     """The command's two streams. Under ``--json`` stdout receives exactly one object."""
 
@@ -52,7 +57,7 @@ class Output:
         if self._stderr is None:
             from rich.console import Console
 
-            self._stderr = Console(file=click.get_text_stream("stderr"), highlight=False)
+            self._stderr = Console(file=text_stream("stderr"), highlight=False)
         return self._stderr
 
     @property
@@ -60,7 +65,7 @@ class Output:
         if self._stdout is None:
             from rich.console import Console
 
-            self._stdout = Console(file=click.get_text_stream("stdout"), highlight=False)
+            self._stdout = Console(file=text_stream("stdout"), highlight=False)
         return self._stdout
 
     @property
