@@ -29,7 +29,7 @@ TaskFactory = Callable[[int], Awaitable[Any]]
 CLIENTS = (
     "framecast",
     "framecast-aiohttp",
-    "framecast-sharded",
+    "framecast-1pool",
     "raw",
     "raw-gated",
     "raw-aiohttp-gated",
@@ -78,15 +78,16 @@ class _Gate:
 
 
 async def _framecast(
-    base_url: str, aiohttp: bool, sharded: bool = False
+    base_url: str, aiohttp: bool, single_pool: bool = False
 ) -> tuple[TaskFactory, Callable[[], Any]]:
     os.environ["RUNWAYML_BASE_URL"] = base_url
     os.environ["RUNWAYML_API_SECRET"] = FAKE_KEY
     # The poll floor applies only to Runway's official hosts (DESIGN §5).
     os.environ["FRAMECAST_POLL_INTERVAL"] = "0"
+    import httpx
     from framecast import GenerationRequest, Runner
 
-    transport = None
+    transport: httpx.AsyncBaseTransport | None = None
     if aiohttp:
         import httpx
         from httpx_aiohttp import AiohttpTransport
@@ -95,10 +96,13 @@ async def _framecast(
         transport = AiohttpTransport(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
         )
-    if sharded:
-        from framecast._http import default_transport
+    if single_pool:
+        import httpx
 
-        transport = default_transport(100)
+        # framecast before issue 7's fix: one httpcore pool as wide as the gate.
+        transport = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        )
     runner = Runner("runway", max_running_tasks=0, timeout=24 * 3600, transport=transport)
 
     async def task(i: int) -> Any:
@@ -199,8 +203,8 @@ async def _sdk(base_url: str, gate_size: int) -> tuple[TaskFactory, Callable[[],
 async def _make(client: str, base_url: str, gate: int) -> tuple[TaskFactory, Callable[[], Any]]:
     if client in ("framecast", "framecast-aiohttp"):
         return await _framecast(base_url, aiohttp=client.endswith("aiohttp"))
-    if client == "framecast-sharded":
-        return await _framecast(base_url, aiohttp=False, sharded=True)
+    if client == "framecast-1pool":
+        return await _framecast(base_url, aiohttp=False, single_pool=True)
     if client.startswith("raw"):
         return await _raw(
             base_url, gate if client.endswith("gated") else 0, aiohttp="aiohttp" in client

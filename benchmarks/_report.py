@@ -58,9 +58,17 @@ def ratios(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if ours is None or ours["status"] != "ok":
             continue
         row: dict[str, Any] = {"n": n}
-        for other in ("raw-gated", "sdk-gated", "raw", "sdk", "framecast-aiohttp"):
+        for other in (
+            "raw-gated",
+            "sdk-gated",
+            "raw",
+            "sdk",
+            "framecast-aiohttp",
+            "framecast-1pool",
+        ):
             theirs = by_cell.get((other, n))
             if theirs is None:
+                row[f"cpu_vs_{other}"] = "not run"
                 continue
             if theirs["status"] != "ok":
                 row[f"cpu_vs_{other}"] = None  # they stalled: no ratio
@@ -85,9 +93,11 @@ def _cell_text(summary: dict[str, Any], key: str, fmt: str) -> str:
     return f"{format(s['median'], fmt)} ({format(s['min'], fmt)}-{format(s['max'], fmt)})"
 
 
-def _ratio_text(value: float | None, limit: float | None = None) -> str:
+def _ratio_text(value: float | str | None, limit: float | None = None) -> str:
+    if isinstance(value, str):
+        return value
     if value is None:
-        return "— (stalled)"
+        return "- (baseline stalled)"
     text = f"{value:.2f}x"
     if limit is not None:
         text += " ✅" if value <= limit else f" ❌ (target ≤ {limit}x)"
@@ -144,13 +154,18 @@ def markdown(result: dict[str, Any]) -> str:
             f"{_ratio_text(row.get('rss_vs_raw-gated'), MEMORY_TARGET[1])} | "
             f"{_ratio_text(row.get('cpu_vs_raw'))} | {_ratio_text(row.get('cpu_vs_sdk'))} |"
         )
-    if any("cpu_vs_framecast-aiohttp" in row for row in result["ratios"]):
+    for other, title in (
+        ("framecast-aiohttp", "framecast (httpx transport, sharded) / framecast-aiohttp"),
+        ("framecast-1pool", "framecast (sharded pool) / framecast-1pool (one wide pool)"),
+    ):
+        key = f"cpu_vs_{other}"
+        if all(row.get(key) == "not run" for row in result["ratios"]):
+            continue
         lines.append("")
-        lines.append("Transport: framecast (httpx default transport) ÷ framecast-aiohttp, CPU:")
+        lines.append(f"CPU per task, {title}:")
         lines.append("")
         for row in result["ratios"]:
-            if "cpu_vs_framecast-aiohttp" in row:
-                lines.append(f"- N = {row['n']:,}: {_ratio_text(row['cpu_vs_framecast-aiohttp'])}")
+            lines.append(f"- N = {row['n']:,}: {_ratio_text(row.get(key))}")
     startup = result.get("startup")
     if startup:
         lines.append("")
