@@ -81,3 +81,24 @@ def test_signature_check_can_fail() -> None:
 def test_the_contract_version_is_stated() -> None:
     page = (DOCS / "hooks.md").read_text(encoding="utf-8")
     assert f"`framecast.HOOKSPEC_VERSION` = {hookspecs.HOOKSPEC_VERSION})" in page
+
+
+def section_bodies() -> dict[str, str]:
+    """Hook name -> the text of its section (up to the next heading)."""
+    bodies: dict[str, str] = {}
+    current: str | None = None
+    for line in (DOCS / "hooks.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            match = HEADING.match(line)
+            current = match.group("name") if match else None
+            continue
+        if current is not None:
+            bodies[current] = bodies.get(current, "") + line + "\n"
+    return bodies
+
+
+@pytest.mark.parametrize("name", sorted(hookspec_functions()))
+def test_every_hook_section_has_an_example_implementing_it(name: str) -> None:
+    body = section_bodies().get(name, "")
+    assert "```python" in body, f"the {name} section has no example"
+    assert re.search(rf"def {name}\(", body), f"the {name} example does not implement {name}"
