@@ -28,7 +28,7 @@ def slug(heading: str) -> str:
 
 
 def links() -> list[tuple[str, str]]:
-    found = []
+    found: list[tuple[str, str]] = []
     for page in pages():
         text = FENCE.sub("", page.read_text(encoding="utf-8"))
         found.extend((page.name, target) for target in LINK.findall(text))
