@@ -463,3 +463,13 @@ async def test_cancel_during_a_rate_limit_backoff_returns_at_once_without_a_task
     assert clock.monotonic() < 50  # it did not sit out the backoff
     assert creates(faults) == 1
     assert server.created == 0
+
+
+async def test_retry_after_is_kept_when_classify_reads_a_business_code() -> None:
+    clock, server, faults = scripted()
+    limited = respond(429, {"code": 1302, "message": "rate limit"}, headers={"Retry-After": "9"})
+    faults.on(POST, CREATE, limited)
+    async with make_runner(faults, clock) as runner:
+        await runner.submit(text_request())
+    assert clock.sleeps == [9.0]
+    assert server.created == 1
