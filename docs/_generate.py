@@ -54,6 +54,8 @@ SAMPLE_PROMPT = "A lighthouse at dusk"
 
 def load_provider(name: str) -> Any:
     """The provider instance, built the way the runner builds it, with no credentials."""
+    # Not Runner(name): a runner would read framecast.toml and the environment of whoever
+    # regenerates the page (default options, FRAMECAST_PLUGINS) and bake them into it.
     from framecast._plugins import load_provider_class
 
     cls = load_provider_class(name, env={})
