@@ -23,8 +23,24 @@ and walks tasks PENDING -> RUNNING -> SUCCEEDED (or THROTTLED first, or FAILED):
 
 Faults are scripted per request with ``inject(method, path_fragment, *faults)``: each
 matching request consumes the next fault. The fault factories below cover Runway's
-documented failures; ``framecast.testing``'s generic faults (same signature) work too.
+documented failures; ``framecast.testing``'s generic faults (same signature) work too:
+``rate_limited(retry_after=...)`` (429, with or without the header), ``unavailable(...)``
+(503; with ``retry_after`` a refusal, without it ``created=`` says whether the task exists),
+``server_error(500|502|504, created=...)``, ``connection_refused()``,
+``read_timeout_after_create()`` / ``reset_after_create()`` (the server acted, the answer is
+lost), ``malformed_json()`` / ``truncated_json()``, ``unknown_status(word)``,
+``unauthorized()`` (a revoked or expired key) and ``out_of_credits()``. A task's life is
+planned with ``plan_next(...)``: ``throttled_polls=40`` for a long THROTTLED run,
+``outcome="FAILED", failure_code=code`` for each class in ``FAILURE_CODES``.
 Everything is deterministic for a given ``seed`` (task ids, upload ids).
+
+In a host application's own tests, build your ``Runner`` on the fake (or pass it as the
+transport your code hands to ``Runner``), script the faults your code must survive, and
+assert on your code's behaviour and the fake's counters: ``fake.tasks_created`` never above
+the jobs you asked for is the "never paid twice" check; every id in ``fake.tasks`` present in
+your results or in an error's ``handle`` is the "never lost a task" check (after a lost create
+answer Runway offers no lookup: the runner raises ``OutcomeUnknown`` with the request's
+fingerprint and time window instead).
 
 Public counters for assertions: ``tasks_created``, ``requests``, ``uploads``,
 ``deleted`` (task ids), ``deleted_finished`` (finished tasks whose output was deleted),
@@ -52,16 +68,19 @@ from ._models import DATA_URI_LIMIT, ENDPOINT_PATHS, Variant, get_model
 from ._pricing import estimate_cost
 
 __all__ = [
+    "FAILURE_CODES",
     "Fault",
     "RunwayFake",
     "TaskPlan",
     "connection_refused",
     "malformed_json",
+    "out_of_credits",
     "rate_limited",
     "read_timeout_after_create",
     "reset_after_create",
     "server_error",
     "truncated_json",
+    "unauthorized",
     "unavailable",
     "unknown_status",
 ]
@@ -657,3 +676,37 @@ def unknown_status(word: str = "EXPLODED") -> Fault:
         return httpx.Response(200, json=payload)
 
     return _named(f"unknown_status({word})", fault)
+
+
+def unauthorized() -> Fault:
+    """Runway's 401 for a key that was revoked or expired (nothing created)."""
+
+    def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
+        return _error(401, "Invalid API key. Check that the key is correct and active.")
+
+    return _named("unauthorized", fault)
+
+
+def out_of_credits() -> Fault:
+    """Runway's 400 when the organization lacks the credits for the task (nothing created)."""
+
+    def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
+        return _error(400, "You do not have enough credits to run this task.")
+
+    return _named("out_of_credits", fault)
+
+
+#: Documented ``failureCode`` values, one per class (runway.md §3 "failureCode"), with whether
+#: trying the same request again may succeed. ``None``: the code is absent.
+FAILURE_CODES: Mapping[str | None, bool] = {
+    "SAFETY.INPUT.IMAGE": False,
+    "SAFETY.INPUT.TEXT": False,
+    "SAFETY.OUTPUT.VIDEO": False,
+    "INPUT_PREPROCESSING.SAFETY.TEXT": False,
+    "ASSET.INVALID": False,
+    "INTERNAL.BAD_OUTPUT.CODE01": True,
+    "INPUT_PREPROCESSING.INTERNAL": True,
+    "THIRD_PARTY.UNAVAILABLE": True,
+    "INTERNAL": True,
+    None: True,
+}
