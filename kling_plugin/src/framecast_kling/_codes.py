@@ -89,11 +89,16 @@ def classify_response(response: httpx.Response, phase: str) -> Classification | 
     outcome = outcome_for(code, phase, message)
     if outcome is None:
         return None
+    retry_after = _retry_after(response)
+    if outcome is Outcome.AMBIGUOUS and response.status_code == 503 and retry_after is not None:
+        # DESIGN §4: a 503 with Retry-After is the server refusing the request (no task), so
+        # it is retried after the wait, not looked up as a possibly created task.
+        outcome = Outcome.RETRY
     return Classification(
         outcome=outcome,
         code=str(code),
         message=message or CODES.get(code, (0, ""))[1] or None,
-        retry_after=_retry_after(response),
+        retry_after=retry_after,
     )
 
 

@@ -40,8 +40,9 @@ the injected clock. Choices where Kling's behaviour is UNCONFIRMED are marked in
 from __future__ import annotations
 
 from ._common import CDN_HOST, FAKE_ACCESS_KEY, FAKE_SECRET_KEY, Fault, Refusal
-from ._fake import FakeTask, KlingFake
+from ._fake import FakeTask, KlingFake, TaskPlan
 from ._faults import (
+    FAILURE_MESSAGES,
     business_error,
     connection_refused,
     expired_token,
@@ -56,12 +57,14 @@ from ._faults import (
 
 __all__ = [
     "CDN_HOST",
+    "FAILURE_MESSAGES",
     "FAKE_ACCESS_KEY",
     "FAKE_SECRET_KEY",
     "FakeTask",
     "Fault",
     "KlingFake",
     "Refusal",
+    "TaskPlan",
     "business_error",
     "connection_refused",
     "expired_token",

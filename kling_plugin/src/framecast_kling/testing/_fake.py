@@ -29,7 +29,7 @@ from ._common import (
     error_response,
 )
 
-__all__ = ["FakeTask", "KlingFake"]
+__all__ = ["FakeTask", "KlingFake", "TaskPlan"]
 
 _PATH = re.compile(r"^/v1/videos/(?P<endpoint>[a-z0-9-]+)(?:/(?P<id>[^/]+))?/?$")
 
@@ -47,6 +47,19 @@ class FakeTask:
     failure: str | None = None
     units: float | None = None
     history: list[str] = field(default_factory=list)
+    #: Queries after which the task reads ``processing``, then ends (its plan).
+    to_processing: int = 1
+    to_finish: int = 2
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    """How one created task behaves: ``queries_to_processing`` queries read ``submitted``
+    (a long queue), it ends after ``queries_to_finish``, ``failed`` with ``fail_with``."""
+
+    queries_to_processing: int = 1
+    queries_to_finish: int = 2
+    fail_with: str | None = None
 
 
 class KlingFake:
@@ -81,6 +94,7 @@ class KlingFake:
         self.tasks: dict[str, FakeTask] = {}
         self._by_external: dict[str, FakeTask] = {}
         self._rules: list[tuple[str, list[Fault]]] = []
+        self._plans: list[TaskPlan] = []
         self._tokens: set[str] = set()
         self._request_ids = 0
         self.requests = 0
@@ -115,6 +129,31 @@ class KlingFake:
 
     def pending_faults(self) -> int:
         return sum(len(faults) for _, faults in self._rules)
+
+    def plan_next(
+        self,
+        *,
+        queries_to_processing: int | None = None,
+        queries_to_finish: int | None = None,
+        fail_with: str | None = None,
+    ) -> KlingFake:
+        """The next created task follows this plan instead of the constructor's defaults,
+        e.g. ``plan_next(queries_to_processing=40, queries_to_finish=41)`` (a long queue)
+        or ``plan_next(fail_with=FAILURE_MESSAGES["content"])``."""
+        to_processing = (
+            self.queries_to_processing if queries_to_processing is None else queries_to_processing
+        )
+        self._plans.append(
+            TaskPlan(
+                queries_to_processing=to_processing,
+                queries_to_finish=max(
+                    to_processing,
+                    self.queries_to_finish if queries_to_finish is None else queries_to_finish,
+                ),
+                fail_with=fail_with if fail_with is not None else self.fail_with,
+            )
+        )
+        return self
 
     def task_by_external_id(self, key: str) -> FakeTask | None:
         return self._by_external.get(key)
@@ -199,6 +238,11 @@ class KlingFake:
             raise Refusal(1201, f"external_task_id {key!r} already exists")
         now_ms = int(self.now() * 1000)
         task_id = str(800_000_000_000_000_000 + len(self.tasks) + 1)
+        plan = (
+            self._plans.pop(0)
+            if self._plans
+            else TaskPlan(self.queries_to_processing, self.queries_to_finish, self.fail_with)
+        )
         task = FakeTask(
             task_id=task_id,
             endpoint=endpoint,
@@ -206,7 +250,9 @@ class KlingFake:
             external_task_id=key,
             created_at=now_ms,
             updated_at=now_ms,
-            failure=self.fail_with,
+            failure=plan.fail_with,
+            to_processing=plan.queries_to_processing,
+            to_finish=plan.queries_to_finish,
             units=units_for(
                 body.get("model_name") or DEFAULT_MODEL[endpoint],
                 body.get("mode") or ("std" if _has_modes(body, endpoint) else None),
@@ -244,9 +290,9 @@ class KlingFake:
         before = task.status
         if task.status in ("succeed", "failed"):
             return
-        if task.queries >= self.queries_to_finish:
+        if task.queries >= task.to_finish:
             task.status = "failed" if task.failure else "succeed"
-        elif task.queries >= self.queries_to_processing:
+        elif task.queries >= task.to_processing:
             task.status = "processing"
         if task.status != before:
             task.updated_at = int(self.now() * 1000)

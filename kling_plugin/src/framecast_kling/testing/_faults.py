@@ -12,6 +12,7 @@ from .._codes import CODES
 from ._common import Fault, Handler, Refusal, error_response
 
 __all__ = [
+    "FAILURE_MESSAGES",
     "business_error",
     "connection_refused",
     "expired_token",
@@ -25,16 +26,32 @@ __all__ = [
 ]
 
 
+#: ``task_status_msg`` of a ``failed`` task, one per class the plugin tells apart (for
+#: ``KlingFake.plan_next(fail_with=...)``). Kling's exact wording is UNCONFIRMED: the docs
+#: name content risk control and mask/image mismatches; anything else reads as internal.
+FAILURE_MESSAGES = {
+    "content": "Failure to pass the risk control system",
+    "input": "static_mask resolution does not match the image",
+    "internal": "Task failed due to an internal error, please try again",
+}
+
+
 def _named(name: str, fault: Fault) -> Fault:
     fault.__name__ = name  # type: ignore[attr-defined]
     return fault
 
 
 def business_error(
-    code: int, message: str | None = None, *, status: int | None = None, created: bool = False
+    code: int,
+    message: str | None = None,
+    *,
+    status: int | None = None,
+    created: bool = False,
+    retry_after: float | None = None,
 ) -> Fault:
     """Answer Kling's error envelope for ``code`` (HTTP status per the docs' table). With
-    ``created=True`` the server creates the task first (a 5xxx whose task exists)."""
+    ``created=True`` the server creates the task first (a 5xxx whose task exists);
+    ``retry_after`` adds that header (whether Kling ever sends one is UNCONFIRMED)."""
     if code not in CODES:
         raise ValueError(f"{code} is not a documented Kling code: {sorted(CODES)}")
 
@@ -42,9 +59,13 @@ def business_error(
         if created:
             handler(request)
         refusal = Refusal(code, message, status)
-        return error_response(refusal, request_id=f"fault-{code}")
+        response = error_response(refusal, request_id=f"fault-{code}")
+        if retry_after is not None:
+            response.headers["Retry-After"] = f"{retry_after:g}"
+        return response
 
-    return _named(f"business_error({code}{', created' if created else ''})", fault)
+    extra = f", retry_after={retry_after:g}" if retry_after is not None else ""
+    return _named(f"business_error({code}{', created' if created else ''}{extra})", fault)
 
 
 def expired_token() -> Fault:
@@ -57,18 +78,27 @@ def not_yet_valid() -> Fault:
     return _named("not_yet_valid", business_error(1003))
 
 
-def server_error(status: int = 500, *, created: bool = False) -> Fault:
-    """A 500 (5000 envelope), 502 (a gateway's HTML page) or 504 (5002 envelope)."""
+def server_error(
+    status: int = 500, *, created: bool = False, retry_after: float | None = None
+) -> Fault:
+    """A 500 (5000 envelope), 502 (a gateway's HTML page), 503 (5001) or 504 (5002).
+    ``retry_after`` adds that header: a 503 with it is a refusal (DESIGN §4), no task."""
+    headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
 
     def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
         if created:
             handler(request)
         if status == 502:
-            return httpx.Response(502, text="<html><body>502 Bad Gateway</body></html>")
+            return httpx.Response(
+                502, text="<html><body>502 Bad Gateway</body></html>", headers=headers
+            )
         code = 5002 if status == 504 else 5001 if status == 503 else 5000
-        return error_response(Refusal(code, status=status), request_id=f"fault-{status}")
+        response = error_response(Refusal(code, status=status), request_id=f"fault-{status}")
+        response.headers.update(headers)
+        return response
 
-    return _named(f"server_error({status}{', created' if created else ''})", fault)
+    extra = f", retry_after={retry_after:g}" if retry_after is not None else ""
+    return _named(f"server_error({status}{', created' if created else ''}{extra})", fault)
 
 
 def connection_refused() -> Fault:
