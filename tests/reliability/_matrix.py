@@ -1,0 +1,271 @@
+"""The fault matrix (DESIGN §4) as data: provider x fault x phase -> the prescribed outcome.
+
+Each ``Row`` names the faults injected (fresh ones per test: a fault is consumed once), an
+optional task plan, and what must follow: ``"ok"`` or the error type, the CLI exit code,
+how many tasks the fake must hold, and the phrases that tell the user what happened and
+what to do. ``docs/reliability.md`` renders the same rows as a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+from framecast.testing import read_timeout_after, remote_reset_after, respond
+from framecast_kling import testing as kling
+from framecast_runway import testing as runway
+
+from ._sides import Fault
+
+#: What the user must read for each outcome: what happened, and what to do.
+PHRASES: Mapping[str, tuple[str, ...]] = {
+    "RateLimited": ("rate-limited", "no task was created", "safe to try again later"),
+    "OutcomeUnknown": ("may or may not have created the task", "before retrying"),
+    "AuthenticationError": ("refused the credentials", "Check "),
+    "AccountError": ("refused the account", "not retried"),
+    "ProviderValidationError": ("refused the request",),
+    "GenerationFailed": (),  # each row names its own words: a failed task, or refused content
+    "TaskNotFound": ("does not know task",),
+    "ProviderError": ("unknown",),
+    "TaskTimeout": ("still running", "not lost", "never resubmit"),
+}
+EXIT: Mapping[str, int] = {
+    "ok": 0,
+    "RateLimited": 4,
+    "OutcomeUnknown": 5,
+    "AuthenticationError": 3,
+    "AccountError": 3,
+    "ProviderValidationError": 2,
+    "GenerationFailed": 1,
+    "TaskNotFound": 1,
+    "ProviderError": 7,
+    "TaskTimeout": 6,
+}
+
+
+@attrs.frozen
+class Row:
+    provider: str
+    phase: str  # "submit" | "poll"
+    fault: str  # what happened, as the table shows it
+    make: Callable[[], list[Fault]]
+    expect: str = "ok"
+    created: int = 1  # tasks the fake must hold afterwards
+    creates: int | None = None  # create requests sent, when the row pins it
+    plan: Mapping[str, Any] = attrs.field(factory=dict)
+    retry_after: float | None = None  # a wait the runner must honour
+    retryable: bool | None = None  # GenerationFailed's flag
+    extra: tuple[str, ...] = ()  # phrases beyond PHRASES[expect]
+    timeout: float | None = None
+    lookups: int | None = None  # Kling: find_submitted reads, when the row pins it
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT[self.expect]
+
+    @property
+    def id(self) -> str:
+        return f"{self.provider}-{self.phase}-{self.fault}"
+
+
+def _n(factory: Callable[[], Fault], times: int) -> Callable[[], list[Fault]]:
+    return lambda: [factory() for _ in range(times)]
+
+
+def _one(factory: Callable[[], Fault]) -> Callable[[], list[Fault]]:
+    return _n(factory, 1)
+
+
+NONE: Callable[[], list[Fault]] = list
+
+# --------------------------------------------------------------------------- Runway
+
+
+def _runway_rows() -> list[Row]:
+    rows: list[Row] = []
+
+    def row(phase: str, fault: str, make: Callable[[], list[Fault]], **kw: Any) -> None:
+        rows.append(Row("runway", phase, fault, make, **kw))
+
+    # submit
+    row("submit", "connection refused x2", _n(runway.connection_refused, 2), creates=3)
+    row("submit", "429 without Retry-After x2", _n(runway.rate_limited, 2), creates=3)
+    row("submit", "429 Retry-After 7", _one(lambda: runway.rate_limited(retry_after=7)),
+        retry_after=7, creates=2)  # fmt: skip
+    row("submit", "429 past the policy (x5)", _n(lambda: runway.rate_limited(retry_after=2), 5),
+        expect="RateLimited", created=0, creates=5)  # fmt: skip
+    row("submit", "503 Retry-After 3 (refused)", _one(lambda: runway.unavailable(retry_after=3)),
+        retry_after=3, creates=2)  # fmt: skip
+    for status in (500, 502, 504):
+        for created in (True, False):
+            row("submit", f"{status} task {'created' if created else 'not created'}",
+                _one(lambda s=status, c=created: runway.server_error(s, created=c)),
+                expect="OutcomeUnknown", created=int(created), creates=1)  # fmt: skip
+    for created in (True, False):
+        row("submit", f"503 without Retry-After, task {'created' if created else 'not created'}",
+            _one(lambda c=created: runway.unavailable(created=c)),
+            expect="OutcomeUnknown", created=int(created), creates=1)  # fmt: skip
+    row("submit", "read timeout after create", _one(runway.read_timeout_after_create),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "reset after create", _one(runway.reset_after_create),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "malformed JSON 200", _one(runway.malformed_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "truncated JSON 200", _one(runway.truncated_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "401 revoked key", _one(runway.unauthorized), expect="AuthenticationError",
+        created=0, creates=1, extra=("RUNWAYML_API_SECRET",))  # fmt: skip
+    row("submit", "400 out of credits", _one(runway.out_of_credits), expect="AccountError",
+        created=0, creates=1, extra=("enough credits",))  # fmt: skip
+    row("submit", "400 validation issues",
+        _one(lambda: respond(400, {"error": "Validation of body failed", "issues": [
+            {"code": "custom", "message": "Failed to fetch asset.", "path": ["promptImage"]}]})),
+        expect="ProviderValidationError", created=0, creates=1,
+        extra=("promptImage: Failed to fetch asset",))  # fmt: skip
+
+    # poll
+    for name, make in (
+        ("connection refused", _n(runway.connection_refused, 2)),
+        ("429 without Retry-After", _n(runway.rate_limited, 2)),
+        ("503 without Retry-After", _n(runway.unavailable, 2)),
+        ("500", _one(lambda: runway.server_error(500))),
+        ("502", _one(lambda: runway.server_error(502))),
+        ("504", _one(lambda: runway.server_error(504))),
+        ("read timeout", _one(read_timeout_after)),
+        ("reset", _one(remote_reset_after)),
+        ("malformed JSON 200", _one(lambda: runway.malformed_json(created=False))),
+        ("truncated JSON 200", _one(runway.truncated_json)),
+    ):
+        row("poll", name, make, creates=1)
+    row("poll", "429 Retry-After 9", _one(lambda: runway.rate_limited(retry_after=9)),
+        retry_after=9, creates=1)  # fmt: skip
+    row("poll", "503 Retry-After 12", _one(lambda: runway.unavailable(retry_after=12)),
+        retry_after=12, creates=1)  # fmt: skip
+    row("poll", "unknown status word", _one(lambda: runway.unknown_status("EXPLODED")),
+        expect="ProviderError", extra=("EXPLODED",))  # fmt: skip
+    row("poll", "404 (deleted elsewhere)",
+        _one(lambda: respond(404, {"error": "The task does not exist, or was deleted or canceled."})),
+        expect="TaskNotFound")  # fmt: skip
+    row("poll", "401 revoked key", _one(runway.unauthorized), expect="AuthenticationError",
+        extra=("RUNWAYML_API_SECRET",))  # fmt: skip
+    row("poll", "THROTTLED for 40 polls", NONE, plan={"throttled_polls": 40}, timeout=7200)
+    for code, retryable in runway.FAILURE_CODES.items():
+        row("poll", f"FAILED {code or 'without a code'}", NONE,
+            plan={"outcome": "FAILED", "failure_code": code, "failure": "It failed."},
+            expect="GenerationFailed", retryable=retryable,
+            extra=("failed", "trying again may succeed" if retryable else "will not help"))  # fmt: skip
+    row("poll", "503 on every poll until the wait timeout", _n(runway.unavailable, 100),
+        expect="TaskTimeout", timeout=120)  # fmt: skip
+    return rows
+
+
+# --------------------------------------------------------------------------- Kling
+
+AUTH_CODES = (1000, 1001, 1002)
+ACCOUNT_CODES = (1100, 1101, 1102, 1103, 1304)
+INVALID_CODES = (1200, 1201, 1202, 1203, 1300)
+
+
+def _kling_rows() -> list[Row]:
+    rows: list[Row] = []
+
+    def row(phase: str, fault: str, make: Callable[[], list[Fault]], **kw: Any) -> None:
+        rows.append(Row("kling", phase, fault, make, **kw))
+
+    # submit
+    row("submit", "connection refused x2", _n(kling.connection_refused, 2), creates=3)
+    for code in (1302, 1303):
+        row("submit", f"429/{code} without Retry-After x2",
+            _n(lambda c=code: kling.business_error(c), 2), creates=3)  # fmt: skip
+    row("submit", "429/1303 Retry-After 7",
+        _one(lambda: kling.business_error(1303, retry_after=7)), retry_after=7, creates=2)  # fmt: skip
+    row("submit", "429/1303 past the policy (x5)", _n(lambda: kling.business_error(1303), 5),
+        expect="RateLimited", created=0, creates=5, extra=("resource pack limit",))  # fmt: skip
+    row("submit", "503 Retry-After 3 (refused)",
+        _one(lambda: kling.server_error(503, retry_after=3)), retry_after=3, creates=2,
+        lookups=0)  # fmt: skip
+    for status in (500, 502, 503, 504):
+        for created in (True, False):
+            row("submit",
+                f"{status}{' without Retry-After' if status == 503 else ''}, task "
+                f"{'created' if created else 'not created'}",
+                _one(lambda s=status, c=created: kling.server_error(s, created=c)),
+                creates=1 if created else 2)  # fmt: skip
+    for code in (5000, 5001, 5002):
+        row("submit", f"business code {code}, task created",
+            _one(lambda c=code: kling.business_error(c, created=True)), creates=1)  # fmt: skip
+    row("submit", "read timeout after create", _one(kling.read_timeout_after), creates=1)
+    row("submit", "reset after create", _one(kling.reset_after), creates=1)
+    row("submit", "reset, then 502 on the resubmit",
+        lambda: [kling.reset_after(), kling.server_error(502)], creates=1)  # fmt: skip
+    for created in (True, False):
+        suffix = "task created" if created else "task not created"
+        row("submit", f"malformed JSON 200, {suffix}",
+            _one(lambda c=created: kling.malformed(created=c)), creates=1 if created else 2)  # fmt: skip
+        row("submit", f"truncated JSON 200, {suffix}",
+            _one(lambda c=created: kling.truncated(created=c)), creates=1 if created else 2)  # fmt: skip
+    row("submit", "1004 expired token (re-signed)", _one(kling.expired_token), creates=2)
+    row("submit", "1003 token not yet valid (re-signed)", _one(kling.not_yet_valid), creates=2)
+    row("submit", "1004 twice (re-signed once)", _n(kling.expired_token, 2),
+        expect="AuthenticationError", created=0, creates=2, extra=("KLING_ACCESS_KEY",))  # fmt: skip
+    for code in AUTH_CODES:
+        row("submit", f"401/{code}", _one(lambda c=code: kling.business_error(c)),
+            expect="AuthenticationError", created=0, creates=1,
+            extra=("KLING_ACCESS_KEY", "KLING_SECRET_KEY"))  # fmt: skip
+    for code in ACCOUNT_CODES:
+        row("submit", f"{'429' if code != 1103 else '403'}/{code}",
+            _one(lambda c=code: kling.business_error(c)), expect="AccountError", created=0,
+            creates=1, extra=(str(code),))  # fmt: skip
+    for code in INVALID_CODES:
+        row("submit", f"{'404' if code in (1202, 1203) else '400'}/{code}",
+            _one(lambda c=code: kling.business_error(c)), expect="ProviderValidationError",
+            created=0, creates=1, extra=(str(code),))  # fmt: skip
+    row("submit", "400/1301 content policy", _one(lambda: kling.business_error(1301)),
+        expect="GenerationFailed", created=0, creates=1, retryable=False,
+        extra=("Change the prompt or image",))  # fmt: skip
+
+    # poll
+    for name, make in (
+        ("connection refused", _n(kling.connection_refused, 2)),
+        ("429/1302", _n(lambda: kling.business_error(1302), 2)),
+        ("429/1303", _n(lambda: kling.business_error(1303), 2)),
+        ("500/5000", _one(lambda: kling.business_error(5000))),
+        ("503/5001 without Retry-After", _one(lambda: kling.business_error(5001))),
+        ("504/5002", _one(lambda: kling.business_error(5002))),
+        ("502 gateway page", _one(lambda: kling.server_error(502))),
+        ("read timeout", _one(kling.read_timeout_after)),
+        ("reset", _one(kling.reset_after)),
+        ("malformed JSON 200", _one(lambda: kling.malformed(created=False))),
+        ("truncated JSON 200", _one(kling.truncated)),
+        ("1004 expired token (re-signed)", _one(kling.expired_token)),
+        ("1003 token not yet valid (re-signed)", _one(kling.not_yet_valid)),
+    ):
+        row("poll", name, make, creates=1)
+    row("poll", "429/1302 Retry-After 9",
+        _one(lambda: kling.business_error(1302, retry_after=9)), retry_after=9, creates=1)  # fmt: skip
+    row("poll", "503 Retry-After 12", _one(lambda: kling.server_error(503, retry_after=12)),
+        retry_after=12, creates=1)  # fmt: skip
+    row("poll", "unknown status word", _one(lambda: kling.unknown_status("paused")),
+        expect="ProviderError", extra=("paused",))  # fmt: skip
+    row("poll", "404/1203 task unknown", _one(lambda: kling.business_error(1203)),
+        expect="TaskNotFound")  # fmt: skip
+    for code in AUTH_CODES:
+        row("poll", f"401/{code}", _one(lambda c=code: kling.business_error(c)),
+            expect="AuthenticationError", extra=("KLING_ACCESS_KEY",))  # fmt: skip
+    for code in ACCOUNT_CODES:
+        row("poll", f"{'429' if code != 1103 else '403'}/{code}",
+            _one(lambda c=code: kling.business_error(c)), expect="AccountError",
+            extra=(str(code),))  # fmt: skip
+    row("poll", "submitted (queued) for 40 queries", NONE,
+        plan={"queries_to_processing": 40, "queries_to_finish": 41}, timeout=7200)  # fmt: skip
+    for kind, retryable in (("content", False), ("input", False), ("internal", True)):
+        row("poll", f"failed: {kind}", NONE, plan={"fail_with": kling.FAILURE_MESSAGES[kind]},
+            expect="GenerationFailed", retryable=retryable,
+            extra=("failed", "trying again may succeed" if retryable else "will not help"))  # fmt: skip
+    row("poll", "5001 on every poll until the wait timeout",
+        _n(lambda: kling.business_error(5001), 100), expect="TaskTimeout", timeout=120)  # fmt: skip
+    return rows
+
+
+ROWS: list[Row] = [*_runway_rows(), *_kling_rows()]
