@@ -19,7 +19,7 @@ from framecast import (
 from framecast.testing import VirtualClock
 
 from .acme import AcmeProvider, AcmeServer
-from .support import make_runner, scripted, text_request
+from .support import acme_class, make_runner, scripted, text_request
 
 pytestmark = pytest.mark.anyio
 
@@ -223,3 +223,46 @@ async def test_a_cancel_hit_by_a_transient_error_is_retried() -> None:
     assert sum(1 for m, _, _ in faults.log if m == "DELETE") == 3
     assert "task-1" not in server.tasks
     assert len(clock.sleeps) == 2
+
+
+async def test_cancel_after_send_of_a_refused_submit_says_how_it_ended() -> None:
+    from framecast.testing import FaultInjector, respond
+
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock)
+    faults = FaultInjector(server)
+    faults.on("POST", "/v1/videos", respond(422, {"message": "prompt rejected"}))
+    slow = SlowCreate(faults)
+    async with make_runner(slow, clock) as runner:
+        job = asyncio.create_task(runner.submit(text_request()))
+        await slow.sent.wait()
+        job.cancel()
+        slow.release.set()
+        with pytest.raises(FramecastCancelled) as caught:
+            await job
+    assert caught.value.handle is None
+    assert "prompt rejected" in caught.value.message
+    assert "outcome is unknown" not in caught.value.message
+    assert server.created == 0
+
+
+async def test_cancel_after_send_of_an_ambiguous_submit_keeps_the_details_to_check() -> None:
+    from framecast.testing import FaultInjector, respond
+
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock)
+    faults = FaultInjector(server)
+    faults.on("POST", "/v1/videos", respond(502, create=True))
+    slow = SlowCreate(faults)
+    provider = acme_class(clock, supports_dedupe=False)
+    async with make_runner(slow, clock, provider=provider) as runner:
+        job = asyncio.create_task(runner.submit(text_request()))
+        await slow.sent.wait()
+        job.cancel()
+        slow.release.set()
+        with pytest.raises(FramecastCancelled) as caught:
+            await job
+    assert caught.value.handle is None
+    assert "outcome is unknown" in caught.value.message
+    assert caught.value.details["model"] == "acme-1"
+    assert len(caught.value.details["fingerprint"]) == 64

@@ -539,6 +539,7 @@ class Runner:
         state = {"cancel": False}
         task = asyncio.ensure_future(self._submit_with_retries(p, track, state))
         handle: TaskHandle | None
+        failure: FramecastError | None = None
         try:
             handle = await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -546,7 +547,14 @@ class Runner:
                 handle = task.result()
             elif track.sent or getattr(task, "_framecast_ambiguous", False):
                 state["cancel"] = True
-                handle = await self._finish_shielded(task)
+                handle, failure = await self._finish_shielded(task)
+                if failure is not None and not isinstance(failure, OutcomeUnknown):
+                    # The submit was answered before it could be stopped: say how.
+                    raise FramecastCancelled(
+                        f"cancelled; the submit had ended: {type(failure).__name__}: "
+                        f"{failure.message}",
+                        details=failure.details,
+                    ) from None
             else:
                 task.cancel()
                 raise FramecastCancelled("cancelled before the submit was sent") from None
@@ -556,6 +564,7 @@ class Runner:
                 "cancelled after the submit was sent: the task keeps running"
                 + (f" (task {handle.task_id})" if handle else " (its outcome is unknown)"),
                 handle=handle,
+                details=failure.details if handle is None and failure is not None else None,
             ) from None
         except FramecastError as exc:
             await self._notify("on_failed", handle=exc.handle, error=exc)
@@ -563,19 +572,22 @@ class Runner:
         await self._notify("on_submitted", handle=handle, request=p.request)
         return handle
 
-    async def _finish_shielded(self, task: asyncio.Future[TaskHandle]) -> TaskHandle | None:
+    async def _finish_shielded(
+        self, task: asyncio.Future[TaskHandle]
+    ) -> tuple[TaskHandle | None, FramecastError | None]:
+        """The submit's handle, or how it failed (an ``OutcomeUnknown`` keeps its details)."""
         while True:
             try:
-                return await asyncio.shield(task)
+                return await asyncio.shield(task), None
             except asyncio.CancelledError:
                 if task.done():
                     break
                 continue  # cancelled again: the submit is still finishing
-            except FramecastError:
-                return None
+            except FramecastError as exc:
+                return None, exc
         if task.cancelled() or task.exception() is not None:
-            return None
-        return task.result()
+            return None, None
+        return task.result(), None
 
     async def _submit_with_retries(
         self, p: _Prepared, track: SubmitTrack, state: dict[str, bool]
