@@ -316,6 +316,8 @@ def models_table(providers: list[Any]) -> str:
 
 
 def _ratios(model: ModelInfo) -> str:
+    if model.any_ratio:
+        return "any W:H"
     if not model.ratios:
         return "follows the image" if model.kind == "video" else "—"
     return ", ".join(f"**{r}**" if r == model.default_ratio else r for r in model.ratios)

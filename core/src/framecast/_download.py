@@ -107,6 +107,7 @@ async def _fetch(
                 f"download of {url.split('?')[0]} failed: {type(exc).__name__}: {exc}"
             ) from None
         _check_media(head, url)
+        _make_readable(tmp)
         os.replace(tmp, dest)
         return dest
     finally:
@@ -127,6 +128,7 @@ def _copy_file(url: str, dest: Path, on_progress: Callable[[int, int | None], An
     os.close(fd)
     try:
         shutil.copyfile(source, tmp_name)
+        _make_readable(Path(tmp_name))
         os.replace(tmp_name, dest)
     finally:
         if os.path.exists(tmp_name):
@@ -144,3 +146,10 @@ def _check_media(head: bytes, url: str) -> None:
             f"the download from {url.split('?')[0]} is not a video or image (first bytes "
             f"{head[:8]!r}); nothing was written"
         )
+
+
+def _make_readable(path: Path) -> None:
+    """mkstemp makes files 0600; a saved video gets the mode a new file normally has."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)

@@ -16,6 +16,8 @@ from ._ratios import parse_ratio
 
 __all__ = ["fit_image", "load_image", "sniff_media_type", "validate_image"]
 
+_EXIF_ORIENTATION = 0x0112
+_TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height on display
 _FORMAT_OF = {"image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp", "image/gif": "gif"}
 
 
@@ -144,6 +146,9 @@ def measure(ref: ImageRef, field: str, max_pixels: int) -> ImageRef:
                     allowed=f"at most {max_pixels:,} pixels",
                 )
             img.verify()
+        with Image.open(io.BytesIO(ref.data)) as img:  # verify() leaves the image unusable
+            if img.getexif().get(_EXIF_ORIENTATION) in _TURNED:
+                width, height = height, width  # shown turned: measure what people see
     except ValidationError:
         raise
     except Image.DecompressionBombError:

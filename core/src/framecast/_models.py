@@ -7,7 +7,7 @@ import enum
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -168,6 +168,14 @@ def _to_camera(value: Any) -> CameraMove | None:
         ) from None
 
 
+def _to_str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _to_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
 def _to_images(value: Any) -> tuple[Any, ...]:
     if value is None:
         return ()
@@ -271,7 +279,7 @@ class GenerationRequest:
     negative_prompt: str | None = None
     preserve_identity: bool = False
     idempotency_key: str | None = None
-    options: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    options: Mapping[str, Any] = attrs.field(factory=dict, converter=_to_dict)
     allow_unknown_model: bool = False
 
     @property
@@ -334,6 +342,7 @@ class ModelInfo:
         default=frozenset({Mode.IMAGE}), converter=lambda v: frozenset(Mode(m) for m in v)
     )
     ratios: tuple[str, ...] = ()  # wire values; empty = follows the image / not declared
+    any_ratio: bool = False  # takes any W:H (a local renderer): ``ratios`` is then empty
     default_ratio: str | None = None
     durations: tuple[int, ...] = ()  # empty = no duration (image models) or not declared
     default_duration: int | None = None
@@ -577,7 +586,7 @@ class TaskState:
 
     status: TaskStatus
     progress: float | None = None  # 0-1 when the provider reports it
-    outputs: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    outputs: tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple)
     failure_code: str | None = None
     failure_message: str | None = None
     retryable: bool | None = None  # a flag only: framecast never resubmits a failed task

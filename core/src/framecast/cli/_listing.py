@@ -104,7 +104,10 @@ def _model_row(model: ModelInfo, defaults: set[str]) -> tuple[str, ...]:
     if model.withdrawn:
         name += f" (withdrawn; use {model.replacement})" if model.replacement else " (withdrawn)"
     modes = ", ".join(sorted(mode.value for mode in model.modes))
-    ratios = ", ".join(model.ratios) if model.ratios else "follows the image"
+    if model.any_ratio:
+        ratios = "any W:H"
+    else:
+        ratios = ", ".join(model.ratios) if model.ratios else "follows the image"
     if not model.durations:
         durations = "-"
     else:

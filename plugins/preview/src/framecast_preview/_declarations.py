@@ -85,6 +85,7 @@ def provider_info() -> ProviderInfo:
         kind="video",
         modes=frozenset({Mode.TEXT, Mode.IMAGE}),
         ratios=(),  # any W:H: map_ratio checks the form
+        any_ratio=True,
         default_ratio=None,  # the image's own aspect, or 16:9 for text
         durations=DURATIONS,
         default_duration=DEFAULT_DURATION,
