@@ -8,7 +8,7 @@ import shlex
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -36,8 +36,10 @@ def resume_command(handle: TaskHandle, extra: Sequence[str] = ()) -> str:
 
 
 def text_stream(name: str) -> TextIO:
-    """click's text stream (typed: click 8.5's stubs make it an ``object``)."""
-    return cast(TextIO, click.get_text_stream(name))  # type: ignore[operator, arg-type, unused-ignore]
+    """``sys.stdin``/``stdout``/``stderr`` looked up at call time (click's test runner swaps
+    them; ``click.get_text_stream`` is deprecated in click 8.5)."""
+    stream: TextIO = getattr(sys, name)
+    return stream
 
 
 class Output:
