@@ -185,3 +185,22 @@ async def test_a_server_echoing_the_credential_never_puts_it_in_an_error_or_log(
         assert SECRET not in text
     assert "invalid token" in error.message  # the provider's words are kept
     assert SECRET not in everything_logged(caplog)
+
+
+async def test_debug_logs_say_method_path_status_and_retry_decisions(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, secret=SECRET, polls_to_finish=1)
+    faults = FaultInjector(server)
+    faults.on("POST", "/v1/videos", respond(429, {"message": "slow down"}))
+    async with make_runner(faults, clock, env=ENV) as runner:
+        await runner.generate(text_request())
+    http_lines = [r.getMessage() for r in caplog.records if r.name == "framecast.http"]
+    assert any(line.startswith("POST /v1/videos -> 429") for line in http_lines), http_lines
+    assert any(line.startswith("POST /v1/videos -> 200") for line in http_lines)
+    assert any(line.startswith("GET /v1/videos/task-1 -> 200") for line in http_lines)
+    assert all(line.endswith(" ms)") for line in http_lines)
+    decisions = [r.getMessage() for r in caplog.records if r.name == "framecast"]
+    assert any("submit attempt 1" in line and "rate_limited" in line for line in decisions)
