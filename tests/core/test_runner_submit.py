@@ -473,3 +473,39 @@ async def test_retry_after_is_kept_when_classify_reads_a_business_code() -> None
         await runner.submit(text_request())
     assert clock.sleeps == [9.0]
     assert server.created == 1
+
+
+async def test_a_pool_timeout_never_sent_the_request_so_it_is_retried_without_lookup() -> None:
+    clock, server, faults = scripted()
+
+    def pool_timeout(request: httpx.Request, handler) -> httpx.Response:
+        raise httpx.PoolTimeout("no connection free in the pool", request=request)
+
+    faults.on(POST, CREATE, pool_timeout)
+    async with make_runner(faults, clock) as runner:
+        handle = await runner.submit(text_request())
+    assert handle.task_id == "task-1"
+    assert lookups(faults) == 0
+    assert creates(faults) == 2
+    assert server.created == 1
+
+
+class CreateThenRead(AcmeProvider):
+    """Creates the task, then reads it back in the same submit (APIs that answer an id only)."""
+
+    @hookimpl
+    async def submit(self, prepared, http: httpx.AsyncClient) -> TaskHandle:
+        handle = await AcmeProvider.submit(self, prepared=prepared, http=http)
+        await http.get(f"/v1/videos/{handle.task_id}")
+        return handle
+
+
+async def test_a_connection_failure_after_the_create_was_sent_is_ambiguous() -> None:
+    clock, server, faults = scripted()
+    faults.on("GET", "/v1/videos/task-1", connect_error())
+    CreateThenRead.clock = clock
+    async with make_runner(faults, clock, provider=CreateThenRead) as runner:
+        handle = await runner.submit(text_request())
+    assert handle.task_id == "task-1"  # found by its key, not created twice
+    assert server.created == 1
+    assert lookups(faults) == 1

@@ -129,7 +129,7 @@ class GatedTransport(httpx.AsyncBaseTransport):
                 track.sent = True  # type: ignore[union-attr]
             try:
                 response = await self._inner.handle_async_request(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout):
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
                 if is_create:
                     track.sent = False  # type: ignore[union-attr]  # never reached the server
                 raise

@@ -772,7 +772,10 @@ class Runner:
             if c.retry_after is None and "retry-after" in response.headers:
                 c = attrs.evolve(c, retry_after=parse_retry_after(response.headers["retry-after"]))
             return c
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        never_connected = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+        create_sent = phase == "submit" and track is not None and track.sent
+        # A later request of the same submit failing to connect does not undo the create.
+        if isinstance(exc, never_connected) and not create_sent:
             outcome = Outcome.RETRY if phase == "submit" else Outcome.TRANSIENT
             return Classification(outcome=outcome, message=f"connection failed: {_exc_text(exc)}")
         sent = track is None or track.sent
