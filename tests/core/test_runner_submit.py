@@ -509,3 +509,15 @@ async def test_a_connection_failure_after_the_create_was_sent_is_ambiguous() -> 
     assert handle.task_id == "task-1"  # found by its key, not created twice
     assert server.created == 1
     assert lookups(faults) == 1
+
+
+@pytest.mark.parametrize("status", [500, 503, 404, 400])
+async def test_an_error_answer_after_the_create_was_sent_is_ambiguous(status: int) -> None:
+    clock, server, faults = scripted()
+    faults.on("GET", "/v1/videos/task-1", respond(status, {"message": "read-back failed"}))
+    CreateThenRead.clock = clock
+    async with make_runner(faults, clock, provider=CreateThenRead) as runner:
+        handle = await runner.submit(text_request())
+    assert handle.task_id == "task-1"
+    assert server.created == 1
+    assert creates(faults) == 1

@@ -759,10 +759,18 @@ class Runner:
         if isinstance(exc, httpx.HTTPStatusError):
             response = exc.response
             if phase == "submit" and track is not None and not track.matches(response.request):
-                # An upload or another preparatory call failed: no task can exist yet.
                 c = self._hook.classify(response=response, phase=phase) or default_classification(
                     response, phase
                 )
+                if track.sent:
+                    # A call after the create was answered: the task exists, its handle was
+                    # lost. Retrying blindly would create it twice; look it up instead.
+                    return attrs.evolve(
+                        c,
+                        outcome=Outcome.AMBIGUOUS,
+                        message=f"a request after the create failed ({c.message})",
+                    )
+                # An upload or another preparatory call failed: no task can exist yet.
                 if c.outcome in (Outcome.AMBIGUOUS, Outcome.TRANSIENT, Outcome.UNREADABLE):
                     return attrs.evolve(c, outcome=Outcome.RETRY)
                 return c
