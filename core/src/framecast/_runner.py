@@ -77,6 +77,10 @@ T = TypeVar("T")
 ProgressCallback = Callable[[TaskHandle, TaskState], Any]
 THROTTLED_BACKOFF_CAP = 60.0
 DEFAULT_POLL_INTERVAL = 1.0  # seconds, when neither the provider nor the user sets one
+_UNREADABLE_POLL_ADVICE = (
+    "The task is not lost: check it later with poll(handle) / 'framecast status HANDLE', "
+    "or update framecast and the provider plugin"
+)
 
 
 class _DefaultTimeout(float):
@@ -841,7 +845,8 @@ class Runner:
                 )
             return TaskNotFound(
                 f"{name} does not know task {handle.task_id} (deleted, expired or never "
-                f"created): {text}",
+                f"created): {text}. It cannot be resumed: submit the request again if you "
+                "still need the video",
                 handle=handle,
                 details=details,
             )
@@ -917,6 +922,10 @@ class Runner:
         except FramecastError as exc:
             if exc.handle is None:
                 exc.handle = handle
+            if isinstance(exc, ProviderError) and "not lost" not in exc.message:
+                # The provider's words say what happened; the user also needs what to do.
+                exc.message = f"{exc.message}. {_UNREADABLE_POLL_ADVICE}"
+                exc.args = (exc.message,)
             raise
         except Exception as exc:
             c = self._classify(exc, "poll", None)
