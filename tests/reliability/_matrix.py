@@ -24,10 +24,10 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
     "OutcomeUnknown": ("may or may not have created the task", "before retrying"),
     "AuthenticationError": ("refused the credentials", "Check "),
     "AccountError": ("refused the account", "not retried"),
-    "ProviderValidationError": ("refused the request",),
+    "ProviderValidationError": ("refused the request",),  # + the provider's words (extra)
     "GenerationFailed": (),  # each row names its own words: a failed task, or refused content
-    "TaskNotFound": ("does not know task",),
-    "ProviderError": ("unknown",),
+    "TaskNotFound": ("does not know task", "submit the request again"),
+    "ProviderError": ("unknown", "not lost", "framecast status"),
     "TaskTimeout": ("still running", "not lost", "never resubmit"),
 }
 EXIT: Mapping[str, int] = {
