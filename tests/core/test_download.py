@@ -156,3 +156,41 @@ async def test_a_handle_of_a_finished_task_downloads_its_output(tmp_path: Path) 
         path = await runner.download(handle, tmp_path / "v.mp4")
     assert path.read_bytes() == MP4
     assert [p for m, p, _ in faults.log if m == "GET"] == ["/v1/videos/task-1", "/task-1.mp4"]
+
+
+async def test_a_failed_download_of_a_finished_task_carries_its_handle(tmp_path: Path) -> None:
+    clock, _server, faults = scripted(polls_to_finish=1)
+    faults.on("GET", ".mp4", respond(200, text="<html>maintenance</html>"))
+    async with make_runner(faults, clock) as runner:
+        result = await finished(runner)
+        with pytest.raises(ProviderError) as caught:
+            await runner.download(result, tmp_path / "video.mp4")
+    assert caught.value.handle == result.handle  # the paid output can be fetched again
+
+
+def test_framecast_generate_with_out_keeps_the_handle_when_the_download_fails(
+    tmp_path: Path,
+) -> None:
+    import framecast
+    import httpx
+    from framecast.testing import FaultInjector, VirtualClock
+
+    from .acme import AcmeServer
+    from .support import ENV
+
+    server = AcmeServer(polls_to_finish=1)
+    faults = FaultInjector(server)
+    faults.on("GET", ".mp4", respond(200, text="<html>maintenance</html>"))
+    with pytest.raises(ProviderError) as caught:
+        framecast.generate(
+            prompt="a cat",
+            provider="tests.core.acme:AcmeProvider",
+            out=tmp_path / "cat.mp4",
+            runner_options={
+                "transport": httpx.MockTransport(faults),
+                "clock": VirtualClock(),
+                "env": ENV,
+            },
+        )
+    assert caught.value.handle is not None and caught.value.handle.task_id == "task-1"
+    assert not (tmp_path / "cat.mp4").exists()

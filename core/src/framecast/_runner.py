@@ -1236,7 +1236,12 @@ class Runner:
             output = target
         else:
             output = self._output(str(target))
-        return await download_output(self, output, Path(dest), handle, on_progress)
+        try:
+            return await download_output(self, output, Path(dest), handle, on_progress)
+        except FramecastError as exc:
+            if exc.handle is None:
+                exc.handle = handle  # the output is paid for: say which task to fetch it from
+            raise
 
     async def _fresh_output(self, handle: TaskHandle) -> Output:
         state = await self.poll(handle)
