@@ -24,3 +24,9 @@ done
 "$PYTHON" -m mypy "${srcs[@]}"
 echo "== pytest"
 "$PYTHON" -m pytest "$@"
+# The same suites again with every logger at DEBUG: a test fails if any log record holds a
+# fake credential, a bearer header or a JWT (tests/_secret_audit.py). Rendering and docs
+# tests log no credentials and are the slow ones, so they are left out of this pass.
+echo "== pytest, secret audit"
+FRAMECAST_SECRET_AUDIT=1 "$PYTHON" -m pytest -q tests/core tests/runway tests/kling tests/cli \
+  tests/reliability

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+# FRAMECAST_SECRET_AUDIT=1: every logger at DEBUG, and a test fails if a record holds a
+# credential (the second pass of scripts/test.sh).
+from ._secret_audit import secret_audit  # noqa: F401 - an autouse fixture
+
 CREDENTIAL_VARIABLES = (
     "RUNWAYML_API_SECRET",
     "RUNWAY_API_KEY",

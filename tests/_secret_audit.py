@@ -1,0 +1,102 @@
+"""The secret audit: with ``FRAMECAST_SECRET_AUDIT=1`` every logger runs at DEBUG and a test
+fails if any log record it produced (message, arguments, extra fields, exception text)
+holds one of the fake credentials the suites use, a bearer header or a JWT.
+
+``scripts/test.sh`` runs the provider, core, CLI and reliability suites a second time this
+way. ``KNOWN_SECRETS`` is the registry of fake credentials; ``tests/reliability/
+test_secrets.py`` checks that every fake's key is in it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+
+import pytest
+
+#: Every fake credential a test suite hands to a provider (never a real one).
+KNOWN_SECRETS: tuple[str, ...] = (
+    # Runway (RunwayFake's key, and the wrong/second keys of the plugin's tests)
+    "key_test_not_real",
+    "key_wrong_not_real",
+    "key_second_not_real",
+    # Kling (KlingFake.ENV, and the CLI test's)
+    "fake-access-key-not-a-real-one",
+    "fake-secret-key-0123456789abcdef-not-real",
+    "fake-sk-not-real",
+    # the core's scripted providers
+    "acme-test-secret",
+    "sk-FAKE-acme-0123456789abcdef",
+    "sk-live-do-not-print",
+    "a-different-secret",
+    "fake-scripted-key-0000",
+    "test-key-not-real",
+)
+#: A JWT (Kling's bearer token): three base64url parts, the first two JSON objects.
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+BEARER = re.compile(r"Bearer\s+[A-Za-z0-9._~+/-]{6,}")
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+
+AUDIT = os.environ.get("FRAMECAST_SECRET_AUDIT") == "1"
+
+
+def leaks_in(texts: Iterable[str]) -> list[str]:
+    """What in ``texts`` is a credential: known fake keys, JWTs, bearer headers."""
+    found: list[str] = []
+    for text in texts:
+        found.extend(secret for secret in KNOWN_SECRETS if secret in text)
+        found.extend(f"JWT {m.group()[:12]}..." for m in JWT.finditer(text))
+        found.extend(f"bearer {m.group()[:10]}..." for m in BEARER.finditer(text))
+    return found
+
+
+class RecordCollector(logging.Handler):
+    """Keeps every record's words, so the audit can read what a log file would hold."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            parts = [record.getMessage()]
+        except Exception:  # a broken format string still shows its pieces
+            parts = [str(record.msg), repr(record.args)]
+        if record.exc_info:
+            parts.append(logging.Formatter().formatException(record.exc_info))
+        if record.exc_text:
+            parts.append(record.exc_text)
+        if record.stack_info:
+            parts.append(record.stack_info)
+        parts.extend(f"{k}={v!r}" for k, v in vars(record).items() if k not in _STANDARD)
+        self.texts.append(f"{record.name}: " + " | ".join(parts))
+
+
+@pytest.fixture(autouse=True)
+def secret_audit() -> Iterator[None]:
+    if not AUDIT:
+        yield
+        return
+    collector = RecordCollector()
+    root = logging.getLogger()
+    loggers = [root] + [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    levels = {logger: logger.level for logger in loggers}
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+    root.addHandler(collector)
+    try:
+        yield
+    finally:
+        root.removeHandler(collector)
+        for logger, level in levels.items():
+            logger.setLevel(level)
+    leaks = leaks_in(collector.texts)
+    if leaks:
+        lines = [t for t in collector.texts if leaks_in([t])][:5]
+        pytest.fail(f"credentials in log records: {sorted(set(leaks))}\n" + "\n".join(lines))

@@ -1,0 +1,210 @@
+"""No credential leaks: not into cassettes, log records, exception text, reprs or CLI output;
+and requests to upload and output hosts carry none (signed output URLs are not credentials).
+
+The suite-wide half is ``tests/_secret_audit.py`` (``FRAMECAST_SECRET_AUDIT=1``, run by
+``scripts/test.sh``); this module holds its registry checks and the targeted runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import random
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from click.testing import CliRunner
+from framecast import FramecastError, GenerationRequest, TaskStatus
+from framecast.cli import cli
+from framecast.testing import VirtualClock, read_timeout_after
+from framecast_kling import KlingProvider
+from framecast_kling import testing as kling
+from framecast_runway import testing as runway
+
+from .._secret_audit import BEARER, JWT, KNOWN_SECRETS, RecordCollector, leaks_in
+from ._sides import KLING_API_HOST, RUNWAY_API_HOST, SIDES, KlingSide, RunwaySide, Side
+
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_the_registry_holds_every_fake_credential() -> None:
+    from ..cli import _scripted
+    from ..core import acme
+
+    fakes = [
+        runway.RunwayFake().api_key,
+        *kling.KlingFake.ENV.values(),
+        kling.FAKE_ACCESS_KEY,
+        kling.FAKE_SECRET_KEY,
+        _scripted.API_KEY,
+        inspect.signature(acme.AcmeServer).parameters["secret"].default,
+        *RunwaySide.env.values(),
+        *KlingSide.env.values(),
+    ]
+    missing = [value for value in fakes if value not in KNOWN_SECRETS]
+    assert not missing, f"add these fake credentials to tests/_secret_audit.py: {missing}"
+
+
+def test_the_audit_finds_keys_jwts_and_bearer_headers() -> None:
+    provider = KlingProvider(_kling_settings())
+    request = httpx.Request("GET", f"https://{KLING_API_HOST}/v1/videos/text2video/1")
+    signed = next(provider.auth().auth_flow(request))
+    token = signed.headers["authorization"]
+    assert JWT.search(token) and BEARER.search(token)
+    assert leaks_in([f"sent {token}"])
+    assert leaks_in(["key=key_test_not_real"]) == ["key_test_not_real"]
+    assert not leaks_in(["https://outputs.fake.test/a.mp4?_jwt=fake.signed.url"])
+
+    collector = RecordCollector()
+    log = logging.getLogger("framecast.audit-self-test")
+    log.addHandler(collector)
+    log.setLevel(logging.DEBUG)
+    try:
+        try:
+            raise RuntimeError(f"boom {kling.FAKE_SECRET_KEY}")
+        except RuntimeError:
+            log.debug("failed", exc_info=True, extra={"headers": {"x": "key_wrong_not_real"}})
+    finally:
+        log.removeHandler(collector)
+    assert set(leaks_in(collector.texts)) == {kling.FAKE_SECRET_KEY, "key_wrong_not_real"}
+
+
+def _kling_settings() -> Any:
+    from framecast import ProviderSettings
+
+    return ProviderSettings(name="kling", env=dict(kling.KlingFake.ENV))
+
+
+# --------------------------------------------------------------------------- cassettes
+
+
+def _cassettes() -> list[Path]:
+    return sorted(CASSETTES.rglob("*.yaml"))
+
+
+def test_there_are_cassettes_to_scan() -> None:
+    assert len(_cassettes()) >= 20
+
+
+@pytest.mark.parametrize("path", _cassettes(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_cassette_holds_a_credential(path: Path) -> None:
+    text = path.read_text()
+    assert not leaks_in([text]), f"{path.name}: {leaks_in([text])}"
+    data = yaml.safe_load(text)
+    for interaction in data["interactions"]:
+        headers = {k.lower(): v for k, v in (interaction["request"].get("headers") or {}).items()}
+        for name in ("authorization", "x-api-key", "cookie", "proxy-authorization"):
+            assert name not in headers, f"{path.name}: a request keeps its {name} header"
+        response_headers = interaction["response"].get("headers") or {}
+        assert "set-cookie" not in {k.lower() for k in response_headers}
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def _noise_png(tmp_path: Path) -> Path:
+    """Over Runway's inline limit: it goes through the upload host."""
+    from PIL import Image
+
+    path = tmp_path / "noise.png"
+    data = random.Random(11).randbytes(1400 * 1100 * 3)
+    Image.frombytes("RGB", (1400, 1100), data).save(path)
+    return path
+
+
+def _foreign_requests(side: Side) -> list[httpx.Request]:
+    return [r for r in side.recorder.requests if r.url.host != side.api_host]
+
+
+def _credential_headers(request: httpx.Request) -> list[str]:
+    return [
+        name
+        for name in ("authorization", "x-runway-version", "cookie", "x-api-key")
+        if name in request.headers
+    ]
+
+
+def _texts_of(error: FramecastError | None, runner: Any) -> list[str]:
+    texts = [repr(runner), repr(runner.provider), repr(runner.settings)]
+    if error is not None:
+        texts += [str(error), repr(error), str(error.to_dict())]
+    return texts
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("provider", ["runway", "kling"])
+async def test_a_faulty_run_with_upload_and_download_leaks_nothing(
+    provider: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    side = SIDES[provider]()
+    if isinstance(side, RunwaySide):
+        image: Any = _noise_png(tmp_path)
+        side.inject("submit", runway.rate_limited(retry_after=2))
+        side.inject("poll", runway.unavailable(), read_timeout_after())
+    else:
+        image = tmp_path / "frame.png"
+        from ._sides import small_png
+
+        image.write_bytes(small_png())
+        side.inject("submit", kling.reset_after())
+        side.inject("poll", kling.expired_token(), kling.business_error(5001))
+    clock = VirtualClock()
+    error: FramecastError | None = None
+    async with side.runner(clock) as runner:
+        try:
+            result = await runner.generate(GenerationRequest(prompt="A wave", image=image))
+            assert result.status is TaskStatus.SUCCEEDED
+            await runner.download(result, tmp_path / "out.mp4")
+        except FramecastError as exc:
+            error = exc
+        texts = _texts_of(error, runner)
+    assert error is None and (tmp_path / "out.mp4").exists()
+    if provider == "runway":
+        assert len(side.fake.uploads) == 1 and side.fake.violations == []
+    foreign = _foreign_requests(side)
+    hosts = {r.url.host for r in foreign}
+    assert hosts == ({"runway-uploads.fake.test", "outputs.fake.test"} if provider == "runway"
+                     else {kling.CDN_HOST}), hosts  # fmt: skip
+    for request in foreign:
+        assert not _credential_headers(request), f"{request.url.host}: {request.headers}"
+    api = [r for r in side.recorder.requests if r.url.host == side.api_host]
+    assert api and all("authorization" in r.headers for r in api)  # the check can fail
+    logged = [r.getMessage() for r in caplog.records] + [caplog.text]
+    assert any(r.name.startswith("framecast") for r in caplog.records)  # DEBUG was on
+    assert not leaks_in(logged + texts)
+
+
+@pytest.mark.parametrize("provider", ["runway", "kling"])
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_cli_output_never_shows_a_credential(
+    provider: str, debug: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ._sides import small_png
+
+    side = SIDES[provider]()
+    image = tmp_path / "frame.png"
+    image.write_bytes(small_png())
+    if isinstance(side, RunwaySide):
+        side.inject("poll", runway.unauthorized())  # an error after the task exists
+    else:
+        side.inject("poll", *[kling.business_error(1004)] * 2)  # expired twice: refused
+    monkeypatch.chdir(tmp_path)
+    side.wire_cli(monkeypatch, VirtualClock())
+    args = ["generate", str(image), "--provider", provider, "--prompt", "A wave"]
+    args += ["--debug"] if debug else ["--json"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 3, result.stderr
+    shown = result.stdout + result.stderr
+    assert "authentication failed" in shown
+    assert not leaks_in([shown])
+    for request in _foreign_requests(side):
+        assert not _credential_headers(request)
+    hosts = {r.url.host for r in side.recorder.requests}
+    assert hosts <= {RUNWAY_API_HOST, KLING_API_HOST}
