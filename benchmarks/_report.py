@@ -84,6 +84,34 @@ def ratios(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def paired_ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """framecast / baseline within each repeat (the runs of one repeat ran back to back,
+    under the same load): robust when the machine's load drifts between repeats."""
+    by_cell: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in runs:
+        by_cell.setdefault((r["client"], r["n"]), []).append(r)  # in repeat order
+    rows = []
+    for n in sorted({n for _, n in by_cell}):
+        ours = by_cell.get(("framecast", n), [])
+        row: dict[str, Any] = {"n": n}
+        for other in ("raw-gated", "sdk-gated"):
+            theirs = by_cell.get((other, n), [])
+            values = [
+                a["cpu_ms_per_task"] / b["cpu_ms_per_task"]
+                for a, b in zip(ours, theirs, strict=False)
+                if a.get("status") == "ok" and b.get("status") == "ok"
+            ]
+            if values:
+                row[other] = {
+                    "median": statistics.median(values),
+                    "min": min(values),
+                    "max": max(values),
+                    "pairs": len(values),
+                }
+        rows.append(row)
+    return rows
+
+
 def _cell_text(summary: dict[str, Any], key: str, fmt: str) -> str:
     if summary["status"] != "ok":
         return summary["status"]
@@ -154,6 +182,22 @@ def markdown(result: dict[str, Any]) -> str:
             f"{_ratio_text(row.get('rss_vs_raw-gated'), MEMORY_TARGET[1])} | "
             f"{_ratio_text(row.get('cpu_vs_raw'))} | {_ratio_text(row.get('cpu_vs_sdk'))} |"
         )
+    paired = result.get("paired") or paired_ratios(result.get("runs", []))
+    if any(len(row) > 1 for row in paired):
+        lines.append("")
+        lines.append(
+            "Paired CPU ratios (framecast / baseline within each repeat, median (min-max)):"
+        )
+        lines.append("")
+        for row in paired:
+            parts = [
+                f"vs {other}: {v['median']:.2f}x ({v['min']:.2f}-{v['max']:.2f}, "
+                f"{v['pairs']} pairs)"
+                for other, v in row.items()
+                if other != "n"
+            ]
+            if parts:
+                lines.append(f"- N = {row['n']:,}: " + "; ".join(parts))
     for other, title in (
         ("framecast-aiohttp", "framecast (httpx transport, sharded) / framecast-aiohttp"),
         ("framecast-1pool", "framecast (sharded pool) / framecast-1pool (one wide pool)"),

@@ -30,7 +30,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _report import markdown, ratios, summarize  # noqa: E402
+from _report import markdown, paired_ratios, ratios, summarize  # noqa: E402
 from _startup import measure_startup  # noqa: E402
 
 DEFAULT_CLIENTS = ("framecast", "raw-gated", "sdk-gated", "raw", "sdk")
@@ -271,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
         summarize(runs[(client, n)]) for n in sizes for client in clients if (client, n) in runs
     ]
     result["ratios"] = ratios(result["summaries"])
+    result["paired"] = paired_ratios(result["runs"])
     report = markdown(result)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -99,3 +99,17 @@ def test_importtime_lines_are_parsed() -> None:
         ("framecast._models", 120, 450),
         ("framecast", 30, 30),
     ]
+
+
+def test_paired_ratios_compare_runs_of_the_same_repeat() -> None:
+    runs = [
+        run("framecast", 100, 4.0),
+        run("framecast", 100, 8.0),  # a loaded repeat: the baseline was slow too
+        run("raw-gated", 100, 5.0),
+        run("raw-gated", 100, 10.0),
+        run("sdk-gated", 100, 10.0),
+        {"client": "sdk-gated", "n": 100, "status": "stalled"},
+    ]
+    (row,) = report.paired_ratios(runs)
+    assert row["raw-gated"] == {"median": 0.8, "min": 0.8, "max": 0.8, "pairs": 2}
+    assert row["sdk-gated"]["pairs"] == 1
