@@ -164,3 +164,13 @@ def test_fit_keeps_jpeg_as_jpeg() -> None:
     fitted = fit_image(load_image(png(200, 100, fmt="JPEG"), "image"), "1:1", "crop")
     assert fitted.media_type == "image/jpeg"
     assert sniff_media_type(fitted.data or b"") == "image/jpeg"
+
+
+def test_the_core_guard_decides_without_pillow_warning_about_bombs() -> None:
+    import warnings
+
+    ref = load_image(png_header_only(12_000, 12_000), "image")  # 144 MP: Pillow would warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        error = refusal(ref, ImageConstraints())
+    assert error.value == "12000x12000"

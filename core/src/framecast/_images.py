@@ -6,6 +6,7 @@ import base64
 import binascii
 import io
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -128,6 +129,16 @@ def _from_bytes(data: bytes, source: str, name: str | None, field: str) -> Image
     return ImageRef(source=source, data=data, media_type=media_type, name=name)
 
 
+def _open_image(data: bytes) -> Any:
+    """``PIL.Image.open`` without Pillow's decompression-bomb warning: the pixel guard in
+    ``measure`` decides (its hard error for absurd sizes still comes through)."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return Image.open(io.BytesIO(data))
+
+
 def measure(ref: ImageRef, field: str, max_pixels: int) -> ImageRef:
     """Read pixel dimensions from the header; refuse decompression bombs and broken files."""
     if ref.data is None or ref.width is not None:
@@ -135,7 +146,7 @@ def measure(ref: ImageRef, field: str, max_pixels: int) -> ImageRef:
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(ref.data)) as img:
+        with _open_image(ref.data) as img:
             width, height = img.size
             if width * height > max_pixels:
                 raise ValidationError(
@@ -146,7 +157,7 @@ def measure(ref: ImageRef, field: str, max_pixels: int) -> ImageRef:
                     allowed=f"at most {max_pixels:,} pixels",
                 )
             img.verify()
-        with Image.open(io.BytesIO(ref.data)) as img:  # verify() leaves the image unusable
+        with _open_image(ref.data) as img:  # verify() leaves the image unusable
             if img.getexif().get(_EXIF_ORIENTATION) in _TURNED:
                 width, height = height, width  # shown turned: measure what people see
     except ValidationError:
@@ -263,7 +274,7 @@ def fit_image(ref: ImageRef, target: str, mode: str, field: str = "image") -> Im
 
     ref = measure(ref, field, ImageConstraints().max_pixels)
     want = parsed[0] / parsed[1]
-    with Image.open(io.BytesIO(ref.data or b"")) as opened:
+    with _open_image(ref.data or b"") as opened:
         img = opened.convert("RGB")
     width, height = img.size
     if mode == "crop":
