@@ -263,3 +263,14 @@ def test_an_installed_provider_by_its_inner_module_path_keeps_its_name(folder: P
     write(folder, "framecast.toml", KLING_TABLE)
     runner = Runner("framecast_kling._provider:KlingProvider", env={})
     assert runner.max_running_tasks == 2
+
+
+def test_provider_tables_nest_under_tool_framecast_in_pyproject(folder: Path) -> None:
+    write(
+        folder,
+        "pyproject.toml",
+        "[tool.framecast]\ntimeout = 90\n\n[tool.framecast.acme]\nmax_running_tasks = 4\n",
+    )
+    runner = Runner(acme_class(), env=ENV)
+    assert runner.max_running_tasks == 4
+    assert runner.timeout == 90

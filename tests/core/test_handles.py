@@ -97,3 +97,14 @@ async def test_a_handle_on_the_configured_emulator_is_trusted() -> None:
     handle = TaskHandle(provider="acme", task_id="x", base_url="http://127.0.0.1:9")
     async with make_runner(faults, clock, env=env) as runner:
         assert runner.load_handle(handle.to_dict()) == handle
+
+
+def test_a_handle_from_a_newer_framecast_with_extra_keys_still_loads() -> None:
+    data = {"provider": "acme", "task_id": "t", "version": 1, "added_later": {"x": 1}}
+    assert TaskHandle.from_dict(data).task_id == "t"
+
+
+def test_a_handle_with_a_wrongly_typed_field_is_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        TaskHandle.from_json('{"provider": "acme", "task_id": "t", "provider_data": [1, 2]}')
+    assert caught.value.field == "handle"
