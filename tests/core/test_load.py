@@ -67,3 +67,25 @@ async def test_thousand_tasks_respect_the_gate_the_cap_and_fifo_order() -> None:
     assert 1 < meter.max_running <= 50
     assert meter.create_order == list(range(TASKS))  # first come, first served
     assert elapsed < 15, f"{elapsed:.1f} s for {TASKS} tasks"
+
+
+async def test_submit_waits_for_a_running_slot_but_keeps_none() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, polls_to_finish=3)
+    async with make_runner(server, clock, max_running_tasks=1) as runner:
+        first = await runner.submit(text_request(prompt="one"))
+        second = await runner.submit(text_request(prompt="two"))  # the slot came back
+        assert (first.task_id, second.task_id) == ("task-1", "task-2")
+        waiting = asyncio.create_task(runner.generate(text_request(prompt="three")))
+        while server.created < 3:
+            await asyncio.sleep(0)
+        blocked = asyncio.create_task(runner.submit(text_request(prompt="four")))
+        third = await waiting
+        fourth = await blocked
+    order = [(r.method, r.url.path) for r in server.requests]
+    last_poll_of_third = max(
+        i for i, entry in enumerate(order) if entry == ("GET", f"/v1/videos/{third.handle.task_id}")
+    )
+    fourth_create = order.index(("POST", "/v1/videos"), last_poll_of_third)
+    assert fourth_create > last_poll_of_third  # it waited while generate held the only slot
+    assert fourth.task_id == "task-4"
