@@ -172,3 +172,20 @@ async def test_an_observer_may_take_a_subset_of_the_arguments() -> None:
     async with make_runner(faults, clock, plugins=[Minimal()]) as runner:
         await runner.generate(text_request())
     assert handles == ["task-1"]
+
+
+async def test_a_module_can_be_an_observer_plugin() -> None:
+    import types
+
+    finished: list[str] = []
+    module = types.ModuleType("house_observers")
+
+    @hookimpl
+    def on_finished(handle: TaskHandle, result: GenerationResult) -> None:
+        finished.append(handle.task_id)
+
+    module.on_finished = on_finished  # type: ignore[attr-defined]
+    clock, _server, faults = scripted(polls_to_finish=1)
+    async with make_runner(faults, clock, plugins=[module]) as runner:
+        await runner.generate(text_request())
+    assert finished == ["task-1"]
