@@ -197,8 +197,8 @@ def _kling_rows() -> list[Row]:
             _one(lambda c=code: kling.business_error(c, created=True)), creates=1)  # fmt: skip
     row("submit", "read timeout after create", _one(kling.read_timeout_after), creates=1)
     row("submit", "reset after create", _one(kling.reset_after), creates=1)
-    row("submit", "reset, then 502 on the resubmit",
-        lambda: [kling.reset_after(), kling.server_error(502)], creates=1)  # fmt: skip
+    row("submit", "502 task not created, then reset after the resubmit created it",
+        lambda: [kling.server_error(502), kling.reset_after()], creates=2)  # fmt: skip
     for created in (True, False):
         suffix = "task created" if created else "task not created"
         row("submit", f"malformed JSON 200, {suffix}",
