@@ -90,3 +90,36 @@ async def test_framecast_generate_works_inside_a_running_event_loop(tmp_path: Pa
         ).handle.task_id
         == "task-2"
     )
+
+
+def test_an_interrupt_after_the_create_was_sent_hands_back_the_task() -> None:
+    import signal
+    import threading
+    import time
+
+    server = AcmeServer(polls_to_finish=100)
+    sent = threading.Event()
+
+    async def slow_create(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            sent.set()
+            await asyncio.sleep(0.3)  # the create is on the wire when Ctrl-C comes
+        return server(request)
+
+    def press_ctrl_c() -> None:
+        sent.wait(10)
+        time.sleep(0.05)
+        # A real SIGINT to the main thread, as Ctrl-C sends (it interrupts a blocked wait).
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    threading.Thread(target=press_ctrl_c, daemon=True).start()
+    runner = SyncRunner(
+        acme_class(), transport=httpx.MockTransport(slow_create), env=ENV, clock=VirtualClock()
+    )
+    try:
+        with pytest.raises(framecast.FramecastCancelled) as caught:
+            runner.generate(GenerationRequest(prompt="a cat"))
+    finally:
+        runner.close()
+    assert server.created == 1
+    assert caught.value.handle is not None and caught.value.handle.task_id == "task-1"

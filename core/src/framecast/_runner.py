@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as _dt
 import inspect
 import logging
@@ -1307,15 +1306,31 @@ class SyncRunner:
         return Runner(provider, **kwargs)
 
     def _call(self, coro: Awaitable[T]) -> T:
-        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(
-            coro,  # type: ignore[arg-type]
-            self._loop,
-        )
+        done = threading.Event()
+        box: dict[str, asyncio.Task[T]] = {}
+
+        def start() -> None:
+            task: asyncio.Task[T] = self._loop.create_task(coro)  # type: ignore[arg-type]
+            task.add_done_callback(lambda _task: done.set())
+            box["task"] = task
+
+        self._loop.call_soon_threadsafe(start)
         try:
-            return future.result()
+            done.wait()
         except KeyboardInterrupt:
-            future.cancel()
+            # Cancel inside the loop and wait: a submit already sent finishes (shielded) and
+            # its handle rides on FramecastCancelled instead of being lost with the
+            # interrupt. A second Ctrl-C stops the wait.
+            self._loop.call_soon_threadsafe(lambda: box["task"].cancel())
+            done.wait()
+            try:
+                box["task"].result()
+            except FramecastCancelled as cancelled:
+                raise cancelled from None
+            except BaseException:  # noqa: BLE001 - the interrupt is what the caller sees
+                pass
             raise
+        return box["task"].result()
 
     @property
     def info(self) -> ProviderInfo:
