@@ -89,3 +89,26 @@ async def test_submit_waits_for_a_running_slot_but_keeps_none() -> None:
     fourth_create = order.index(("POST", "/v1/videos"), last_poll_of_third)
     assert fourth_create > last_poll_of_third  # it waited while generate held the only slot
     assert fourth.task_id == "task-4"
+
+
+async def test_cancelling_half_the_tasks_midway_leaks_no_request_or_running_slot() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, polls_to_finish=3)
+    meter = Meter(server)
+    async with make_runner(meter, clock, max_in_flight_requests=5, max_running_tasks=20) as runner:
+        jobs = [
+            asyncio.create_task(runner.generate(text_request(prompt=f"shot {i}")))
+            for i in range(200)
+        ]
+        for _ in range(30):
+            await asyncio.sleep(0)  # some are queued, some sent, some polling
+        for job in jobs[::2]:
+            job.cancel()
+        outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+        assert runner._gate is not None and runner._slots is not None
+        assert runner._gate.in_use == 0 and runner._gate.waiting == 0
+        assert runner._slots.in_use == 0 and runner._slots.waiting == 0
+    finished = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(finished) == 100
+    assert all(r.status is TaskStatus.SUCCEEDED for r in finished)
+    assert meter.max_in_flight <= 5
