@@ -521,3 +521,22 @@ async def test_an_error_answer_after_the_create_was_sent_is_ambiguous(status: in
     assert handle.task_id == "task-1"
     assert server.created == 1
     assert creates(faults) == 1
+
+
+class UnreadableLookup(AcmeProvider):
+    @hookimpl
+    async def find_submitted(self, prepared, idempotency_key: str, http: httpx.AsyncClient):
+        await http.get("/v1/videos", params={"key": idempotency_key})
+        raise ProviderError("acme: the task list could not be read")
+
+
+async def test_a_lookup_that_cannot_be_read_ends_outcome_unknown_not_a_bare_error() -> None:
+    clock, server, faults = scripted()
+    faults.on(POST, CREATE, respond(500, create=True))
+    UnreadableLookup.clock = clock
+    async with make_runner(faults, clock, provider=UnreadableLookup) as runner:
+        with pytest.raises(OutcomeUnknown) as caught:
+            await runner.submit(text_request())
+    assert caught.value.details["model"] == "acme-1"  # what to look for on the dashboard
+    assert server.created == 1
+    assert creates(faults) == 2  # the resubmit with the same key was refused as a duplicate

@@ -685,8 +685,13 @@ class Runner:
                 found = await self._hook.find_submitted(
                     prepared=p.prepared, idempotency_key=key, http=self._http()
                 )
-            except FramecastError:
+            except (ConfigurationError, AuthenticationError, AccountError, ValidationError):
                 raise
+            except FramecastError as exc:
+                # The task may exist: an unreadable lookup must end as OutcomeUnknown (with
+                # what to check), never as a bare error inviting a blind resubmit.
+                logger.debug("find_submitted failed: %s", exc.message)
+                continue
             except Exception as exc:  # noqa: BLE001
                 classification = self._classify(exc, "find", None)
                 if classification.outcome in (Outcome.AUTHENTICATION, Outcome.ACCOUNT):
