@@ -540,3 +540,14 @@ async def test_a_lookup_that_cannot_be_read_ends_outcome_unknown_not_a_bare_erro
     assert caught.value.details["model"] == "acme-1"  # what to look for on the dashboard
     assert server.created == 1
     assert creates(faults) == 2  # the resubmit with the same key was refused as a duplicate
+
+
+async def test_rate_limits_after_an_ambiguous_answer_end_outcome_unknown_not_rate_limited() -> None:
+    clock, server, faults = scripted()
+    faults.on(POST, CREATE, respond(500), *[respond(429)] * 4)
+    async with make_runner(faults, clock) as runner:
+        with pytest.raises(OutcomeUnknown):  # RateLimited would claim that no task exists
+            await runner.submit(text_request())
+    assert creates(faults) == 5
+    assert lookups(faults) == 2
+    assert server.created == 0
