@@ -524,6 +524,13 @@ class Runner:
         Waits for a running-task slot if the cap is reached, but keeps none. A cancellation
         after the create request was sent lets it finish: ``FramecastCancelled.handle``.
         """
+        p, slots = await self._admit(request)
+        async with slots:
+            handle = await self._submit_prepared(p)
+        return handle
+
+    async def _admit(self, request: GenerationRequest) -> tuple[_Prepared, FifoGate]:
+        """Validate and prepare (observers hear of a refusal); the running-task slots."""
         self._ensure_gates()
         assert self._slots is not None
         try:
@@ -531,9 +538,7 @@ class Runner:
         except FramecastError as exc:
             await self._notify("on_failed", handle=None, error=exc)
             raise
-        async with self._slots:
-            handle = await self._submit_prepared(p)
-        return handle
+        return p, self._slots
 
     async def _submit_prepared(self, p: _Prepared) -> TaskHandle:
         from ._http import SubmitTrack
@@ -1134,14 +1139,8 @@ class Runner:
         on_progress: ProgressCallback | None = None,
     ) -> GenerationResult:
         """Submit and wait: the whole job. Holds one running-task slot throughout."""
-        self._ensure_gates()
-        assert self._slots is not None
-        try:
-            p = await self._prepare_for_submit(request)
-        except FramecastError as exc:
-            await self._notify("on_failed", handle=None, error=exc)
-            raise
-        async with self._slots:
+        p, slots = await self._admit(request)
+        async with slots:
             handle = await self._submit_prepared(p)
             return await self._wait_or_carry(handle, timeout, on_progress, p.estimate, p.notes)
 
