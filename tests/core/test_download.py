@@ -194,3 +194,13 @@ def test_framecast_generate_with_out_keeps_the_handle_when_the_download_fails(
         )
     assert caught.value.handle is not None and caught.value.handle.task_id == "task-1"
     assert not (tmp_path / "cat.mp4").exists()
+
+
+async def test_a_file_url_with_escaped_characters_is_copied(tmp_path: Path) -> None:
+    source = tmp_path / "Application Support" / "vidéo #1.mp4"
+    source.parent.mkdir()
+    source.write_bytes(MP4)
+    clock, _server, faults = scripted()
+    async with make_runner(faults, clock) as runner:
+        path = await runner.download(source.as_uri(), tmp_path / "copy.mp4")
+    assert path.read_bytes() == MP4
