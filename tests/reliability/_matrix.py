@@ -27,7 +27,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
     "ProviderValidationError": ("refused the request",),  # + the provider's words (extra)
     "GenerationFailed": (),  # each row names its own words: a failed task, or refused content
     "TaskNotFound": ("does not know task", "submit the request again"),
-    "ProviderError": ("unknown", "not lost", "framecast status"),
+    "ProviderError": (),  # an unreadable status word, or a refusal that outlasted the policy
     "TaskTimeout": ("still running", "not lost", "never resubmit"),
 }
 EXIT: Mapping[str, int] = {
@@ -78,6 +78,7 @@ def _one(factory: Callable[[], Fault]) -> Callable[[], list[Fault]]:
 
 
 NONE: Callable[[], list[Fault]] = list
+UNREADABLE = ("unknown", "not lost", "framecast status")  # an unreadable status word
 
 # --------------------------------------------------------------------------- Runway
 
@@ -97,6 +98,14 @@ def _runway_rows() -> list[Row]:
         expect="RateLimited", created=0, creates=5)  # fmt: skip
     row("submit", "503 Retry-After 3 (refused)", _one(lambda: runway.unavailable(retry_after=3)),
         retry_after=3, creates=2)  # fmt: skip
+    row("submit", "429 Retry-After 300 (capped at 60)",
+        _one(lambda: runway.rate_limited(retry_after=300)), retry_after=60, creates=2)  # fmt: skip
+    row("submit", "503 Retry-After past the policy (x5)",
+        _n(lambda: runway.unavailable(retry_after=1), 5), expect="ProviderError", created=0,
+        creates=5, extra=("no task was created", "safe to try"))  # fmt: skip
+    row("submit", "connection refused past the policy (x5)", _n(runway.connection_refused, 5),
+        expect="ProviderError", created=0, creates=5,
+        extra=("no task was created", "safe to try"))  # fmt: skip
     for status in (500, 502, 504):
         for created in (True, False):
             row("submit", f"{status} task {'created' if created else 'not created'}",
@@ -143,7 +152,7 @@ def _runway_rows() -> list[Row]:
     row("poll", "503 Retry-After 12", _one(lambda: runway.unavailable(retry_after=12)),
         retry_after=12, creates=1)  # fmt: skip
     row("poll", "unknown status word", _one(lambda: runway.unknown_status("EXPLODED")),
-        expect="ProviderError", extra=("EXPLODED",))  # fmt: skip
+        expect="ProviderError", extra=("EXPLODED", *UNREADABLE))  # fmt: skip
     row("poll", "404 (deleted elsewhere)",
         _one(lambda: respond(404, {"error": "The task does not exist, or was deleted or canceled."})),
         expect="TaskNotFound")  # fmt: skip
@@ -185,6 +194,15 @@ def _kling_rows() -> list[Row]:
     row("submit", "503 Retry-After 3 (refused)",
         _one(lambda: kling.server_error(503, retry_after=3)), retry_after=3, creates=2,
         lookups=0)  # fmt: skip
+    row("submit", "429/1302 Retry-After 300 (capped at 60)",
+        _one(lambda: kling.business_error(1302, retry_after=300)), retry_after=60,
+        creates=2)  # fmt: skip
+    row("submit", "503 Retry-After past the policy (x5)",
+        _n(lambda: kling.server_error(503, retry_after=1), 5), expect="ProviderError",
+        created=0, creates=5, lookups=0, extra=("no task was created", "safe to try"))  # fmt: skip
+    row("submit", "connection refused past the policy (x5)", _n(kling.connection_refused, 5),
+        expect="ProviderError", created=0, creates=5,
+        extra=("no task was created", "safe to try"))  # fmt: skip
     for status in (500, 502, 503, 504):
         for created in (True, False):
             row("submit",
@@ -247,7 +265,7 @@ def _kling_rows() -> list[Row]:
     row("poll", "503 Retry-After 12", _one(lambda: kling.server_error(503, retry_after=12)),
         retry_after=12, creates=1)  # fmt: skip
     row("poll", "unknown status word", _one(lambda: kling.unknown_status("paused")),
-        expect="ProviderError", extra=("paused",))  # fmt: skip
+        expect="ProviderError", extra=("paused", *UNREADABLE))  # fmt: skip
     row("poll", "404/1203 task unknown", _one(lambda: kling.business_error(1203)),
         expect="TaskNotFound")  # fmt: skip
     for code in AUTH_CODES:
