@@ -651,8 +651,9 @@ class Runner:
                             details={"code": classification.code, "attempts": attempt},
                         )
                     raise ProviderError(
-                        f"{self.provider_name} could not be reached after {attempt} attempts "
-                        f"({classification.message}); no task was created, safe to try later",
+                        f"{self.provider_name} refused or could not be reached for the submit "
+                        f"{attempt} times ({classification.message}); no task was created, it "
+                        "is safe to try again later",
                         details={"attempts": attempt},
                     )
                 await self.clock.sleep(policy.delay(attempt, classification.retry_after))
@@ -824,8 +825,10 @@ class Runner:
         name = self.provider_name
         if c.outcome is Outcome.AUTHENTICATION:
             variables = " and ".join(self.info.credential_variables) or "the provider's credentials"
+            named = any(v in text for v in self.info.credential_variables)
+            advice = "" if named else f". Check {variables}"  # the provider may name them
             return AuthenticationError(
-                f"{name} refused the credentials: {text}. Check {variables}",
+                f"{name} refused the credentials: {text}{advice}",
                 handle=handle,
                 details=details,
             )
@@ -836,8 +839,9 @@ class Runner:
                 details=details,
             )
         if c.outcome is Outcome.INVALID:
+            advice = "" if handle is not None else "; no task was created: change the request"
             return ProviderValidationError(
-                f"{name} refused the request: {text}", handle=handle, details=details
+                f"{name} refused the request: {text}{advice}", handle=handle, details=details
             )
         if c.outcome is Outcome.CONTENT_REJECTED:
             return GenerationFailed(
