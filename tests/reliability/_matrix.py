@@ -22,9 +22,9 @@ from ._sides import Fault
 PHRASES: Mapping[str, tuple[str, ...]] = {
     "RateLimited": ("rate-limited", "no task was created", "safe to try again later"),
     "OutcomeUnknown": ("may or may not have created the task", "before retrying"),
-    "AuthenticationError": ("refused the credentials", "Check "),
+    "AuthenticationError": ("refused the credentials",),  # + the variables to check (extra)
     "AccountError": ("refused the account", "not retried"),
-    "ProviderValidationError": ("refused the request",),  # + the provider's words (extra)
+    "ProviderValidationError": ("refused the request", "change the request"),
     "GenerationFailed": (),  # each row names its own words: a failed task, or refused content
     "TaskNotFound": ("does not know task", "submit the request again"),
     "ProviderError": (),  # an unreadable status word, or a refusal that outlasted the policy
