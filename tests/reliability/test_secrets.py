@@ -65,6 +65,7 @@ def test_the_audit_finds_keys_jwts_and_bearer_headers() -> None:
     log = logging.getLogger("framecast.audit-self-test")
     log.addHandler(collector)
     log.setLevel(logging.DEBUG)
+    log.propagate = False  # a planted leak: kept from the suite-wide audit
     try:
         try:
             raise RuntimeError(f"boom {kling.FAKE_SECRET_KEY}")
