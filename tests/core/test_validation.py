@@ -368,3 +368,12 @@ async def test_prompt_length_is_counted_in_utf16_units_where_declared() -> None:
 async def test_an_image_model_takes_no_duration_or_camera(changes, field: str) -> None:
     error = await refused_by_extra(GenerationRequest(prompt="p", model="acme-still", **changes))
     assert error.field == field
+
+
+async def test_an_unknown_model_sent_unvalidated_takes_its_options_unvalidated() -> None:
+    clock, server, faults = scripted()
+    options = {"quality": "final", "new_knob": 3}
+    request = text_request(model="acme-9", allow_unknown_model=True, ratio="16:9", options=options)
+    async with make_runner(faults, clock) as runner:
+        await runner.submit(request)
+    assert server.bodies[0]["options"] == options

@@ -138,6 +138,9 @@ def validate_request(request: GenerationRequest, model: ModelInfo, info: Provide
             value=request.prompt,
             allowed="a non-empty prompt",
         )
+    if info.model(model.name) is None:
+        # allow_unknown_model: the table cannot know what this model takes; the server judges.
+        return
     validate_options(request.options, (*info.options, *model.options), model.name)
 
 
