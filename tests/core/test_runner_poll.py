@@ -311,3 +311,15 @@ async def test_refused_credentials_while_polling_are_authentication_error(answer
     assert "ACME_SECRET" in caught.value.message
     assert polls(faults) == len(answers)
     assert clock.sleeps == []
+
+
+async def test_an_expired_token_while_polling_is_re_signed_once() -> None:
+    clock, _server, faults = scripted(polls_to_finish=1)
+    async with make_runner(faults, clock) as runner:
+        handle = await runner.submit(text_request())
+        clock.advance(500)  # the token expired while the task ran
+        result = await runner.wait(handle)
+        assert runner.provider._auth.signed == 2
+    assert result.status is TaskStatus.SUCCEEDED
+    assert polls(faults) == 2  # the refused read, then the re-signed one
+    assert clock.sleeps == []
