@@ -67,6 +67,12 @@ class Side:
     def plan(self, **plan: Any) -> None:
         raise NotImplementedError
 
+    def clear_faults(self) -> None:
+        """Drop the faults not yet met (the fakes keep them in a private list)."""
+        rules = getattr(self.fake, "_faults", None) or getattr(self.fake, "_rules", None)
+        assert rules is not None, "the fake's fault list moved"
+        rules.clear()
+
     def is_create(self, request: httpx.Request) -> bool:
         raise NotImplementedError
 
