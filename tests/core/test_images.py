@@ -174,3 +174,33 @@ def test_the_core_guard_decides_without_pillow_warning_about_bombs() -> None:
         warnings.simplefilter("error")
         error = refusal(ref, ImageConstraints())
     assert error.value == "12000x12000"
+
+
+def turned_jpeg(width: int, height: int) -> bytes:
+    """A phone photo: pixels stored ``width`` x ``height``, EXIF says turn 90 degrees
+    (orientation 6), so people see it ``height`` x ``width``. Left half red, right blue."""
+    from PIL import Image
+
+    img = Image.new("RGB", (width, height), (220, 20, 20))
+    img.paste((20, 20, 220), (width // 2, 0, width, height))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    img.save(out, format="JPEG", exif=exif, quality=95)
+    return out.getvalue()
+
+
+def test_fit_works_on_the_image_as_people_see_it() -> None:
+    from PIL import Image
+
+    ref = load_image(turned_jpeg(200, 100), "image")  # seen as 100 x 200 (portrait)
+    assert (validate_image(ref, ImageConstraints(), "image").height or 0) == 200
+    fitted = fit_image(ref, "9:16", "crop")
+    assert (fitted.width, fitted.height) == (100, 178)
+    with Image.open(io.BytesIO(fitted.data or b"")) as img:
+        assert img.size == (100, 178)  # stored upright: no EXIF turn left to apply
+        assert img.getexif().get(0x0112) in (None, 1)
+        top, bottom = img.getpixel((50, 5)), img.getpixel((50, 172))
+    # Turned 90 degrees clockwise, the stored left (red) half is seen on top.
+    assert top[0] > 150 and top[2] < 100
+    assert bottom[2] > 150 and bottom[0] < 100

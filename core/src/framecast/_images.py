@@ -270,12 +270,14 @@ def fit_image(ref: ImageRef, target: str, mode: str, field: str = "image") -> Im
             value=target,
             allowed="W:H",
         )
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     ref = measure(ref, field, ImageConstraints().max_pixels)
     want = parsed[0] / parsed[1]
     with _open_image(ref.data or b"") as opened:
-        img = opened.convert("RGB")
+        # Fit what people see: a phone photo's pixels are stored turned, with an EXIF tag
+        # saying so, and the re-encoded image carries no tag to undo it.
+        img = ImageOps.exif_transpose(opened).convert("RGB")
     width, height = img.size
     if mode == "crop":
         if width / height > want:
