@@ -43,7 +43,7 @@ async def download_output(
             allowed="https:// or file:// URLs",
         )
     try:
-        return await _fetch(runner, url, dest, on_progress)
+        return await _fetch_with_retries(runner, url, dest, on_progress, handle)
     except _Expired:
         if handle is None:
             raise ProviderError(
@@ -52,7 +52,7 @@ async def download_output(
             ) from None
         fresh = await runner._fresh_output(handle)
         try:
-            return await _fetch(runner, fresh.url, dest, on_progress)
+            return await _fetch_with_retries(runner, fresh.url, dest, on_progress, handle)
         except _Expired:
             raise ProviderError(
                 "the provider refused a freshly polled output URL", handle=handle
@@ -61,6 +61,39 @@ async def download_output(
 
 class _Expired(Exception):
     pass
+
+
+class _Retryable(Exception):
+    """A download that broke off or met a 429/5xx: trying again may well succeed."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+async def _fetch_with_retries(
+    runner: Runner,
+    url: str,
+    dest: Path,
+    on_progress: Callable[[int, int | None], Any] | None,
+    handle: TaskHandle | None,
+) -> Path:
+    """``_fetch`` within the retry policy: a paid output is worth another attempt."""
+    policy = runner.retry_policy
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await _fetch(runner, url, dest, on_progress)
+        except _Retryable as exc:
+            if attempt >= policy.max_attempts:
+                raise ProviderError(
+                    f"{exc.message} ({attempt} attempts); the output stays with the provider "
+                    "until its URL expires: download it again later",
+                    handle=handle,
+                ) from None
+            await runner.clock.sleep(policy.delay(attempt, exc.retry_after))
 
 
 def _expired(output: Output, runner: Runner) -> bool:
@@ -103,9 +136,16 @@ async def _fetch(
                         if on_progress is not None:
                             on_progress(done, total)
         except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"download of {url.split('?')[0]} failed: {type(exc).__name__}: {exc}"
-            ) from None
+            message = f"download of {url.split('?')[0]} failed: {type(exc).__name__}: {exc}"
+            status = exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None
+            if isinstance(exc, httpx.TransportError) or status == 429 or (status or 0) >= 500:
+                from ._retry import parse_retry_after
+
+                retry_after = None
+                if isinstance(exc, httpx.HTTPStatusError):
+                    retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+                raise _Retryable(message, retry_after) from None
+            raise ProviderError(message) from None
         _check_media(head, url)
         _make_readable(tmp)
         os.replace(tmp, dest)
