@@ -136,3 +136,35 @@ def test_cli(row: Row, image: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert side.creates_sent() <= MAX_ATTEMPTS
     for secret in side.secrets():
         assert secret not in result.stdout and secret not in result.stderr
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("provider", ["runway", "kling"])
+@pytest.mark.parametrize("breaks", [2, 5])
+async def test_a_broken_download_is_retried_within_the_policy(
+    provider: str, breaks: int, image: Path, tmp_path: Path
+) -> None:
+    from framecast.testing import remote_reset_after, respond
+
+    side = SIDES[provider]()
+    faults = [remote_reset_after() if i % 2 else respond(503, text="busy") for i in range(breaks)]
+    if provider == "runway":
+        side.fake.inject("GET", "outputs.fake.test", *faults)
+    else:
+        side.fake.inject("download", *faults)
+    clock = VirtualClock()
+    async with side.runner(clock, retry_policy=RetryPolicy(seed=6)) as runner:
+        result = await runner.generate(side.request(image))
+        try:
+            saved: Path | None = await runner.download(result, tmp_path / "out.mp4")
+        except FramecastError as exc:
+            saved, error = None, exc
+    downloads = [r for r in side.recorder.requests if r.url.host != side.api_host]
+    assert len(downloads) == min(breaks + 1, MAX_ATTEMPTS)
+    assert all(s <= BACKOFF_CAP for s in clock.sleeps)
+    if breaks < MAX_ATTEMPTS:
+        assert saved is not None and saved.read_bytes()[4:8] == b"ftyp"
+    else:
+        assert type(error).__name__ == "ProviderError" and error.handle == result.handle
+        assert "download it again later" in error.message
+        assert not (tmp_path / "out.mp4").exists()  # nothing half-written

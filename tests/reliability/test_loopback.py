@@ -268,3 +268,18 @@ def test_cli_kling_lost_answer_on_the_wire_is_found_not_paid_twice(tmp_path: Pat
     shown = json.loads(done.stdout)
     assert shown["status"] == "SUCCEEDED" and set(fake.tasks) == {shown["task_id"]}
     assert not leaks_in([done.stdout, done.stderr])
+
+
+@pytest.mark.anyio
+async def test_runway_output_on_the_apis_own_origin_is_downloaded_without_the_key(
+    tmp_path: Path,
+) -> None:
+    with runway_server() as (fake, origin, late):
+        fake.inject("GET", "/cdn/", remote_reset_after())  # one broken download, retried
+        async with runner("runway", origin) as r:
+            result = await r.generate(GenerationRequest(prompt="A wave", image=small_png()))
+            saved = await r.download(result, tmp_path / "out.mp4")
+    assert saved.read_bytes()[4:8] == b"ftyp"
+    downloads = [q for q in late.requests if q.url.path.startswith("/cdn/")]
+    assert downloads and all("authorization" not in q.headers for q in downloads)
+    assert fake.violations == []
