@@ -839,7 +839,11 @@ class Runner:
                 details=details,
             )
         if c.outcome is Outcome.INVALID:
-            advice = "" if handle is not None else "; no task was created: change the request"
+            advice = (
+                "; no task was created: change the request"
+                if handle is None
+                else f"; check the handle (task {handle.task_id} on {handle.base_url or name})"
+            )
             return ProviderValidationError(
                 f"{name} refused the request: {text}{advice}", handle=handle, details=details
             )
