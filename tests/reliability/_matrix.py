@@ -24,7 +24,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = {
     "OutcomeUnknown": ("may or may not have created the task", "before retrying"),
     "AuthenticationError": ("refused the credentials",),  # + the variables to check (extra)
     "AccountError": ("refused the account", "not retried"),
-    "ProviderValidationError": ("refused the request", "change the request"),
+    "ProviderValidationError": ("refused the request",),  # + what to do (extra)
     "GenerationFailed": (),  # each row names its own words: a failed task, or refused content
     "TaskNotFound": ("does not know task", "submit the request again"),
     "ProviderError": (),  # an unreadable status word, or a refusal that outlasted the policy
@@ -131,7 +131,7 @@ def _runway_rows() -> list[Row]:
         _one(lambda: respond(400, {"error": "Validation of body failed", "issues": [
             {"code": "custom", "message": "Failed to fetch asset.", "path": ["promptImage"]}]})),
         expect="ProviderValidationError", created=0, creates=1,
-        extra=("promptImage: Failed to fetch asset",))  # fmt: skip
+        extra=("promptImage: Failed to fetch asset", "change the request"))  # fmt: skip
 
     # poll
     for name, make in (
@@ -238,7 +238,7 @@ def _kling_rows() -> list[Row]:
     for code in INVALID_CODES:
         row("submit", f"{'404' if code in (1202, 1203) else '400'}/{code}",
             _one(lambda c=code: kling.business_error(c)), expect="ProviderValidationError",
-            created=0, creates=1, extra=(str(code),))  # fmt: skip
+            created=0, creates=1, extra=(str(code), "change the request"))  # fmt: skip
     row("submit", "400/1301 content policy", _one(lambda: kling.business_error(1301)),
         expect="GenerationFailed", created=0, creates=1, retryable=False,
         extra=("Change the prompt or image",))  # fmt: skip
@@ -268,6 +268,12 @@ def _kling_rows() -> list[Row]:
         expect="ProviderError", extra=("paused", *UNREADABLE))  # fmt: skip
     row("poll", "404/1203 task unknown", _one(lambda: kling.business_error(1203)),
         expect="TaskNotFound")  # fmt: skip
+    for code in (1200, 1201, 1202, 1300):
+        row("poll", f"{'404' if code == 1202 else '400'}/{code}",
+            _one(lambda c=code: kling.business_error(c)), expect="ProviderValidationError",
+            extra=(str(code), "check the handle"))  # fmt: skip
+    row("poll", "400/1301 content policy", _one(lambda: kling.business_error(1301)),
+        expect="GenerationFailed", retryable=False, extra=("Change the prompt or image",))  # fmt: skip
     for code in AUTH_CODES:
         row("poll", f"401/{code}", _one(lambda c=code: kling.business_error(c)),
             expect="AuthenticationError", extra=("KLING_ACCESS_KEY",))  # fmt: skip
