@@ -58,7 +58,7 @@ class Row:
     retryable: bool | None = None  # GenerationFailed's flag
     extra: tuple[str, ...] = ()  # phrases beyond PHRASES[expect]
     timeout: float | None = None
-    lookups: int | None = None  # Kling: find_submitted reads, when the row pins it
+    lookups: int | None = None  # Kling: lookup requests (by key, then the list), when pinned
 
     @property
     def exit_code(self) -> int:
@@ -213,6 +213,15 @@ def _kling_rows() -> list[Row]:
     for code in (5000, 5001, 5002):
         row("submit", f"business code {code}, task created",
             _one(lambda c=code: kling.business_error(c, created=True)), creates=1)  # fmt: skip
+    row(
+        "submit",
+        "502 on every attempt (x5), never created",
+        _n(lambda: kling.server_error(502), 5),
+        expect="OutcomeUnknown",
+        created=0,
+        creates=5,
+        lookups=20,
+    )  # 2 finds x (key, list)
     row("submit", "read timeout after create", _one(kling.read_timeout_after), creates=1)
     row("submit", "reset after create", _one(kling.reset_after), creates=1)
     row("submit", "502 task not created, then reset after the resubmit created it",
