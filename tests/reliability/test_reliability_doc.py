@@ -36,6 +36,8 @@ def behaviour(row: Row) -> str:
     carried = ""
     if row.created and row.expect != "OutcomeUnknown":
         carried = ", carries the handle"
+    elif row.expect == "OutcomeUnknown" and row.provider == "kling":
+        carried = f", fingerprint and time window after {row.creates} sends with one key"
     elif row.expect == "OutcomeUnknown":
         carried = ", fingerprint and time window; never resubmitted"
     retryable = ""
