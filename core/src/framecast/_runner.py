@@ -650,11 +650,12 @@ class Runner:
                             "it is safe to try again later",
                             details={"code": classification.code, "attempts": attempt},
                         )
-                    raise ProviderError(
+                    # Exit 4's promise holds: the server refused or was never reached.
+                    raise RateLimited(
                         f"{self.provider_name} refused or could not be reached for the submit "
                         f"{attempt} times ({classification.message}); no task was created, it "
                         "is safe to try again later",
-                        details={"attempts": attempt},
+                        details={"code": classification.code, "attempts": attempt},
                     )
                 await self.clock.sleep(policy.delay(attempt, classification.retry_after))
                 continue
@@ -727,11 +728,16 @@ class Runner:
         self, p: _Prepared, window_start: str, last: Classification | None
     ) -> OutcomeUnknown:
         reason = f" ({last.message})" if last and last.message else ""
+        advice = (
+            f"retry with the same idempotency key ({p.request.idempotency_key}): "
+            f"{self.provider_name} finds the task under it instead of creating a second one"
+            if self.info.supports_dedupe
+            else "retrying blindly may pay twice"
+        )
         return OutcomeUnknown(
             f"{self.provider_name} may or may not have created the task: the submit's answer "
             f"was lost{reason}. Check the provider's dashboard for a {p.model.name} task created "
-            f"between {window_start} and {self._now_iso()} before retrying; "
-            "retrying blindly may pay twice",
+            f"between {window_start} and {self._now_iso()} before retrying; {advice}",
             details={
                 "fingerprint": p.prepared.fingerprint(),
                 "window_start": window_start,
