@@ -168,3 +168,27 @@ async def test_a_broken_download_is_retried_within_the_policy(
         assert type(error).__name__ == "ProviderError" and error.handle == result.handle
         assert "download it again later" in error.message
         assert not (tmp_path / "out.mp4").exists()  # nothing half-written
+
+
+@pytest.mark.anyio
+async def test_kling_unknown_outcome_then_the_same_key_again_finds_the_one_task(
+    image: Path,
+) -> None:
+    from framecast import OutcomeUnknown
+    from framecast_kling import testing as kling
+
+    side = KlingSide()
+    # Created behind a reset, then every lookup fails: the runner cannot tell.
+    side.inject("submit", kling.reset_after())
+    side.fake.inject("query", *[kling.server_error(502) for _ in range(40)])
+    side.fake.inject("list", *[kling.server_error(502) for _ in range(40)])
+    request = side.request(image, idempotency_key="order-1234")
+    async with side.runner(VirtualClock(), retry_policy=RetryPolicy(seed=6)) as runner:
+        with pytest.raises(OutcomeUnknown) as caught:
+            await runner.submit(request)
+        assert caught.value.details["idempotency_key"] == "order-1234"
+        assert "retry with the same idempotency key (order-1234)" in caught.value.message
+        side.clear_faults()
+        handle = await runner.submit(request)  # what the message advises: the same key
+    assert side.tasks_created == 1 and set(side.task_ids()) == {handle.task_id}
+    assert side.creates_sent() <= MAX_ATTEMPTS + 1
