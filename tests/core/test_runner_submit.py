@@ -67,9 +67,10 @@ async def test_connection_never_established_five_times_gives_up_without_a_task()
     clock, server, faults = scripted()
     faults.on(POST, CREATE, *[connect_error() for _ in range(5)])
     async with make_runner(faults, clock) as runner:
-        with pytest.raises(ProviderError) as caught:
+        with pytest.raises(RateLimited) as caught:
             await runner.submit(text_request())
     assert "no task was created" in caught.value.message
+    assert caught.value.exit_code == 4
     assert creates(faults) == 5
     assert server.created == 0
     assert len(clock.sleeps) == 4

@@ -101,10 +101,10 @@ def _runway_rows() -> list[Row]:
     row("submit", "429 Retry-After 300 (capped at 60)",
         _one(lambda: runway.rate_limited(retry_after=300)), retry_after=60, creates=2)  # fmt: skip
     row("submit", "503 Retry-After past the policy (x5)",
-        _n(lambda: runway.unavailable(retry_after=1), 5), expect="ProviderError", created=0,
+        _n(lambda: runway.unavailable(retry_after=1), 5), expect="RateLimited", created=0,
         creates=5, extra=("no task was created", "safe to try"))  # fmt: skip
     row("submit", "connection refused past the policy (x5)", _n(runway.connection_refused, 5),
-        expect="ProviderError", created=0, creates=5,
+        expect="RateLimited", created=0, creates=5,
         extra=("no task was created", "safe to try"))  # fmt: skip
     for status in (500, 502, 504):
         for created in (True, False):
@@ -198,10 +198,10 @@ def _kling_rows() -> list[Row]:
         _one(lambda: kling.business_error(1302, retry_after=300)), retry_after=60,
         creates=2)  # fmt: skip
     row("submit", "503 Retry-After past the policy (x5)",
-        _n(lambda: kling.server_error(503, retry_after=1), 5), expect="ProviderError",
+        _n(lambda: kling.server_error(503, retry_after=1), 5), expect="RateLimited",
         created=0, creates=5, lookups=0, extra=("no task was created", "safe to try"))  # fmt: skip
     row("submit", "connection refused past the policy (x5)", _n(kling.connection_refused, 5),
-        expect="ProviderError", created=0, creates=5,
+        expect="RateLimited", created=0, creates=5,
         extra=("no task was created", "safe to try"))  # fmt: skip
     for status in (500, 502, 503, 504):
         for created in (True, False):

@@ -652,9 +652,9 @@ class Runner:
                         )
                     # Exit 4's promise holds: the server refused or was never reached.
                     raise RateLimited(
-                        f"{self.provider_name} refused or could not be reached for the submit "
-                        f"{attempt} times ({classification.message}); no task was created, it "
-                        "is safe to try again later",
+                        f"{self.provider_name} was unavailable (refused, rate-limited or "
+                        f"unreachable) for the submit {attempt} times ({classification.message}); "
+                        "no task was created, it is safe to try again later",
                         details={"code": classification.code, "attempts": attempt},
                     )
                 await self.clock.sleep(policy.delay(attempt, classification.retry_after))
