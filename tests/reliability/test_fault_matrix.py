@@ -24,6 +24,7 @@ from framecast import FramecastError, GenerationResult, RetryPolicy, TaskStatus
 from framecast.cli import cli
 from framecast.testing import VirtualClock
 
+from .._secret_audit import leaks_in
 from ._matrix import PHRASES, ROWS, Row
 from ._sides import SIDES, KlingSide, Side, small_png
 
@@ -134,8 +135,7 @@ def test_cli(row: Row, image: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: P
         carried = {error["handle"]["task_id"]} if error["handle"] else set()
     check_accounting(row, side, carried, error)
     assert side.creates_sent() <= MAX_ATTEMPTS
-    for secret in side.secrets():
-        assert secret not in result.stdout and secret not in result.stderr
+    assert not leaks_in([result.stdout, result.stderr])  # keys, bearer headers, JWTs
 
 
 @pytest.mark.anyio

@@ -133,6 +133,7 @@ def _credential_headers(request: httpx.Request) -> list[str]:
 
 def _texts_of(error: FramecastError | None, runner: Any) -> list[str]:
     texts = [repr(runner), repr(runner.provider), repr(runner.settings)]
+    texts += [repr(runner.provider.auth()), repr(runner._http()._auth), str(runner.info)]
     if error is not None:
         texts += [str(error), repr(error), str(error.to_dict())]
     return texts
