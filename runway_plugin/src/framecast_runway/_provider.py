@@ -260,15 +260,14 @@ class RunwayProvider:
         status = response.status_code
         error, issues = error_message(response)
         if status in (400, 402, 403) and error and _CREDIT_ERROR.search(error):
-            return Classification(Outcome.ACCOUNT, code="credits", message=f"Runway: {error}")
+            return Classification(Outcome.ACCOUNT, code="credits", message=error)
         if status in (400, 422):
             detail = describe_issues(issues)
             message = error or f"HTTP {status}"
             return Classification(
                 Outcome.INVALID,
                 code="validation" if issues else None,
-                message=f"Runway refused the request: {message}"
-                + (f" ({detail})" if detail else ""),
+                message=message + (f" ({detail})" if detail else ""),
             )
         if status in (401, 403):
             return Classification(

@@ -158,7 +158,7 @@ def _label(error: FramecastError) -> str:
         "ProviderValidationError": "refused by the provider",
         "AuthenticationError": "authentication failed",
         "AccountError": "account",
-        "RateLimited": "rate limited (no task was created; safe to try later)",
+        "RateLimited": "rate limited",
         "OutcomeUnknown": "outcome unknown (check before retrying)",
         "TaskTimeout": "timed out",
         "ProviderError": "unreadable provider answer",
