@@ -8,7 +8,7 @@
     ├── ProviderValidationError   the provider refused the request (400/422)               (exit 2)
     ├── AuthenticationError       credentials refused (401/403, Kling 1000-1004)           (exit 3)
     ├── AccountError              out of credits, account blocked (never retried)          (exit 3)
-    ├── RateLimited               rate limit outlasted the retry policy; no task exists    (exit 4)
+    ├── RateLimited               refused/unreachable past the retry policy; no task exists (4)
     ├── OutcomeUnknown            a submit may or may not have created a task              (exit 5)
     ├── TaskTimeout               the wait ran out while the task runs; `wait` resumes     (exit 6)
     ├── ProviderError             an answer framecast cannot read                          (exit 7)
@@ -143,7 +143,8 @@ class AccountError(FramecastError):
 
 
 class RateLimited(FramecastError):
-    """Rate-limited past the retry policy. No task was created: safe to try later."""
+    """Rate-limited, refused (503) or unreachable past the retry policy. No task was
+    created: safe to try later."""
 
     exit_code = 4
 
