@@ -66,6 +66,18 @@ def test_wait_resumes_and_downloads(
     assert target.read_bytes() == MP4_BYTES
 
 
+def test_wait_says_it_is_waiting_not_that_it_submitted(
+    invoke: Callable[..., Result], wired: ScriptedService
+) -> None:
+    # `wait` resumes a task sent earlier: a "submitted" line would suggest it paid again.
+    handle = submit(invoke)
+    result = invoke("wait", handle, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "scripted task task-1: waiting" in result.stderr
+    assert "submitted" not in result.stderr
+    assert len(wired.created()) == 1
+
+
 def test_wait_takes_a_printed_error_object(
     invoke: Callable[..., Result], wired: ScriptedService, tmp_path: Path
 ) -> None:

@@ -66,10 +66,12 @@ class TaskProgress:
         if self._progress is not None:
             self._progress.stop()
 
-    def submitted(self, handle: TaskHandle) -> None:
+    def submitted(self, handle: TaskHandle, status: str = "submitted") -> None:
+        """The first line for a task: ``submitted`` by ``generate``; ``wait`` resumes a task
+        sent earlier and says ``waiting`` instead (it submitted nothing)."""
         if not self._active:
             return
-        self._show(f"{handle.provider} task {handle.task_id}", "submitted", None)
+        self._show(f"{handle.provider} task {handle.task_id}", status, None)
 
     def __call__(self, handle: TaskHandle, state: TaskState) -> None:
         if not self._active:

@@ -329,7 +329,7 @@ async def wait(
     runner, handle = await _open_for_handle(command, raw)
     async with runner:
         with TaskProgress(command.out.stderr, plain=not command.out.live_progress) as progress:
-            progress.submitted(handle)
+            progress.submitted(handle, status="waiting")
             result = await runner.wait(handle, timeout=timeout, on_progress=progress)
         return await _finish_result(command, runner, result, out_path)
 
