@@ -25,6 +25,13 @@ __all__ = ["RenderSpec", "render_video", "video_frames"]
 
 #: The encoder's quality/speed trade-off: a preview favours speed; CRF 20 keeps it crisp.
 X264_OPTIONS = {"crf": "20", "preset": "veryfast"}
+#: A still shot: a constant quantiser, a keyframe finer than the frames that follow
+#: (``ipratio``) and no B-frames, so that the frames after the first find nothing worth
+#: coding and what x264 does depends only on the picture, never on how many frames follow
+#: (``settled_still`` relies on that).
+STILL_X264_OPTIONS = {"qp": "20", "preset": "veryfast", "x264-params": "bframes=0:ipratio=2"}
+#: Rounds of ``settled_still``; photos settle in zero to two.
+SETTLE_ROUNDS = 6
 #: Frames cut in parallel with the encoding, and how many may wait (memory stays bounded:
 #: a few frames, even at 2160p).
 WORKER_THREADS = 2
@@ -134,22 +141,19 @@ def video_frames(source: Image.Image, spec: RenderSpec) -> Iterator[VideoFrame]:
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    poses = camera_path(
-        spec.camera,
-        spec.frames,
-        fps=spec.fps,
-        strength=spec.strength,
-        aspect=spec.aspect,
-        seed=spec.seed,
-    )
+    import av
+
+    poses = poses_for(spec)
     source = prepare_source(source, spec, max(p.zoom for p in poses))
-    # A static shot cuts its one picture once: the very same pixels in every frame.
-    still = frame_for(source, poses[0], spec) if len(set(poses)) == 1 else None
+    if is_still(poses):
+        # A static shot cuts its one picture once: the very same pixels in every frame.
+        still = settled_still(frame_for(source, poses[0], spec), spec.fps)
+        for _ in poses:
+            yield frame_from(still, (spec.width, spec.height))
+        return
 
     def convert(pose: Pose) -> VideoFrame:
-        import av
-
-        image = still if still is not None else frame_for(source, pose, spec)
+        image = frame_for(source, pose, spec)
         return av.VideoFrame.from_image(image).reformat(format="yuv420p")
 
     with ThreadPoolExecutor(max_workers=WORKER_THREADS) as pool:
@@ -162,6 +166,91 @@ def video_frames(source: Image.Image, spec: RenderSpec) -> Iterator[VideoFrame]:
             yield ahead.popleft().result()
 
 
+def poses_for(spec: RenderSpec) -> list[Pose]:
+    return camera_path(
+        spec.camera,
+        spec.frames,
+        fps=spec.fps,
+        strength=spec.strength,
+        aspect=spec.aspect,
+        seed=spec.seed,
+    )
+
+
+def is_still(poses: list[Pose]) -> bool:
+    return len(set(poses)) == 1
+
+
+#: The visible bytes of a yuv420p frame's Y, U and V planes, row after row (no padding).
+Planes = tuple[bytes, ...]
+
+
+def settled_still(picture: Image.Image, fps: int) -> Planes:
+    """The still as yuv420p planes that x264 leaves alone after the first frame.
+
+    Fed the same detailed picture over and over, x264 touches up the second frame (a few
+    levels here and there), so a decoded static video changed between frames 0 and 1.
+    Starting instead from what the decoder shows for the keyframe, x264 has nothing left to
+    touch up: every frame decodes to the very same pixels. Checked on two frames, repeated
+    while needed; if it has not settled after ``SETTLE_ROUNDS`` the last round is used (off
+    by a level or two at worst, as before).
+    """
+    import av
+
+    planes = planes_of(av.VideoFrame.from_image(picture).reformat(format="yuv420p"))
+    for _ in range(SETTLE_ROUNDS):
+        first, second = _round_trip(planes, picture.size, fps, count=2)
+        if first == second:
+            return first
+        planes = first
+    return planes
+
+
+def planes_of(frame: VideoFrame) -> Planes:
+    # Plain bytes rather than numpy arrays: numpy is not one of this package's dependencies.
+    result = []
+    for plane in frame.planes:
+        data, stride = bytes(plane), plane.line_size
+        result.append(
+            b"".join(data[row * stride : row * stride + plane.width] for row in range(plane.height))
+        )
+    return tuple(result)
+
+
+def frame_from(planes: Planes, size: tuple[int, int]) -> VideoFrame:
+    import av
+
+    frame = av.VideoFrame(size[0], size[1], "yuv420p")
+    for plane, data in zip(frame.planes, planes, strict=True):
+        width, stride = plane.width, plane.line_size
+        padding = bytes(stride - width)
+        rows = (data[row * width : (row + 1) * width] + padding for row in range(plane.height))
+        plane.update(b"".join(rows).ljust(plane.buffer_size, b"\0"))
+    return frame
+
+
+def _round_trip(planes: Planes, size: tuple[int, int], fps: int, count: int) -> list[Planes]:
+    """Encode ``count`` copies of ``planes`` as a still shot, decode them again."""
+    import io
+
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps, options=dict(STILL_X264_OPTIONS))
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for index in range(count):
+            frame = frame_from(planes, size)
+            frame.pts, frame.time_base = index, Fraction(1, fps)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    buffer.seek(0)
+    with av.open(buffer, mode="r") as container:
+        return [planes_of(frame.reformat(format="yuv420p")) for frame in container.decode(video=0)]
+
+
 def render_video(
     source: Image.Image,
     spec: RenderSpec,
@@ -171,8 +260,9 @@ def render_video(
     """Encode the frames of ``spec`` over ``source`` into an MP4 at ``out_path``."""
     import av
 
+    options = STILL_X264_OPTIONS if is_still(poses_for(spec)) else X264_OPTIONS
     with av.open(str(out_path), mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=spec.fps, options=dict(X264_OPTIONS))
+        stream = container.add_stream("libx264", rate=spec.fps, options=dict(options))
         stream.width, stream.height, stream.pix_fmt = spec.width, spec.height, "yuv420p"
         time_base = Fraction(1, spec.fps)
         for index, frame in enumerate(video_frames(source, spec)):
