@@ -110,6 +110,21 @@ async def test_ratio_mismatch_refused_before_any_request() -> None:
     assert fake.requests == 0
 
 
+async def test_a_crop_below_the_minimum_side_names_the_image_sent_and_the_fit() -> None:
+    # 512x512 cropped to 16:9 is 512x288, under Kling's 300 px: the message must not leave
+    # the user wondering where a 512x288 image came from.
+    clock, fake = VirtualClock(), KlingFake()
+    async with runner_for(fake, clock) as runner:
+        request = GenerationRequest(prompt="x", image=ASTRONAUT, ratio="16:9", image_fit="crop")
+        with pytest.raises(ValidationError) as caught:
+            await runner.generate(request)
+    message = str(caught.value)
+    assert "512x288" in message and "at least 300 px" in message
+    assert "cropping the 512x512 image to 16:9" in message and "'pad'" in message
+    assert caught.value.field == "image"
+    assert fake.requests == 0
+
+
 @pytest.mark.parametrize(
     "fault",
     [

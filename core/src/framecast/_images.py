@@ -15,7 +15,7 @@ from ._errors import ValidationError
 from ._models import ImageConstraints, ImageRef
 from ._ratios import parse_ratio
 
-__all__ = ["fit_image", "load_image", "sniff_media_type", "validate_image"]
+__all__ = ["fit_image", "load_image", "sniff_media_type", "validate_fitted", "validate_image"]
 
 _EXIF_ORIENTATION = 0x0112
 _TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height on display
@@ -313,6 +313,25 @@ def fit_image(ref: ImageRef, target: str, mode: str, field: str = "image") -> Im
         height=img.size[1],
         name=ref.name,
     )
+
+
+def validate_fitted(
+    fitted: ImageRef, original: ImageRef, constraints: ImageConstraints, mode: str, aspect: str
+) -> ImageRef:
+    """``validate_image`` on an image the core cropped or padded: a refusal names the
+    user's image and the fit, since the sizes it quotes are not the ones they sent."""
+    try:
+        return validate_image(fitted, constraints, "image")
+    except ValidationError as exc:
+        hint = "; image_fit 'pad' keeps every pixel" if mode == "crop" else ""
+        raise ValidationError(
+            f"{exc} (after {mode}ping the {original.width}x{original.height} image to "
+            f"{aspect}{hint})",
+            field=exc.field,
+            value=exc.value,
+            allowed=exc.allowed,
+            details=exc.details,
+        ) from None
 
 
 def _short(text: str) -> str:

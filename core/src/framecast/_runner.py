@@ -375,7 +375,7 @@ class Runner:
         return self._prepare(request).estimate
 
     def _prepare(self, request: GenerationRequest, fetched: ImageRef | None = None) -> _Prepared:
-        from ._images import fit_image, load_image, validate_image
+        from ._images import fit_image, load_image, validate_fitted, validate_image
         from ._validation import validate_prompt, validate_request
 
         if not isinstance(request, GenerationRequest):
@@ -427,8 +427,12 @@ class Runner:
                     f"{ratio_plan.fit_aspect} before sending"
                 )
             else:
-                fitted = fit_image(request.image, ratio_plan.fit_aspect or "", ratio_plan.fit)
-                request = request.evolve(image=validate_image(fitted, constraints, "image"))
+                aspect = ratio_plan.fit_aspect or ""
+                fitted = fit_image(request.image, aspect, ratio_plan.fit)
+                checked = validate_fitted(
+                    fitted, request.image, constraints, ratio_plan.fit, aspect
+                )
+                request = request.evolve(image=checked)
                 notes.append(f"image {ratio_plan.fit}ped to {ratio_plan.fit_aspect}")
         camera_plan = self._hook.translate_camera(request=request, model=model)
         if camera_plan is None:
