@@ -145,6 +145,19 @@ async def test_cancel_of_a_finished_task_needs_delete() -> None:
         assert "task-1" in server.tasks  # the paid output is still there
         await runner.cancel(handle, delete=True)
     assert "task-1" not in server.tasks
+    assert "would delete its output" in str(caught.value)
+
+
+async def test_cancelling_a_cancelled_task_again_does_not_speak_of_an_output() -> None:
+    clock, _server, faults = scripted(polls_to_finish=10)
+    async with make_runner(faults, clock) as runner:
+        handle = await runner.submit(text_request())
+        await runner.cancel(handle)
+        with pytest.raises(ValidationError) as caught:
+            await runner.cancel(handle)
+    message = str(caught.value)
+    assert "already ended CANCELLED" in message and "nothing left to stop" in message
+    assert "output" not in message
 
 
 class NoCancelAcme(AcmeProvider):

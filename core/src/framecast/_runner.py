@@ -1192,9 +1192,16 @@ class Runner:
             )
         state = await self.poll(handle)
         if state.status.is_terminal and not delete:
+            # Only a finished task has an output to lose; a failed or cancelled one has
+            # nothing left to stop.
+            why = (
+                "cancelling now would delete its output"
+                if state.status is TaskStatus.SUCCEEDED
+                else "there is nothing left to stop"
+            )
             raise ValidationError(
-                f"task {handle.task_id} already ended {state.status.value}; cancelling now "
-                "would delete its output. Pass delete=True (--delete) to delete it",
+                f"task {handle.task_id} already ended {state.status.value}; {why}. "
+                "Pass delete=True (--delete) to delete it",
                 field="delete",
                 value=False,
                 allowed=[True],
