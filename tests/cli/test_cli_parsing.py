@@ -196,3 +196,37 @@ def test_resume_command_survives_the_shell() -> None:
     assert words[:2] == ["framecast", "wait"]
     assert TaskHandle.from_json(words[2]) == tricky
     assert words[3:] == ["--out", "my video.mp4"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["generate", "photo.png", "--json"], "Missing option '--prompt'"),
+        (["generate", "--prompt", "A cat", "--seed", "abc", "--json"], "'--seed'"),
+        (["status", "--json"], "Missing argument 'HANDLE'"),
+    ],
+)
+def test_a_usage_error_under_json_still_prints_one_error_object(
+    args: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from framecast.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    error = json.loads(captured.out)["error"]
+    assert said in error["message"] and error["type"] == "UsageError"
+    assert error["handle"] is None
+    assert said in captured.err  # the person at the terminal still reads it on stderr
+
+
+def test_a_usage_error_without_json_leaves_stdout_empty(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from framecast.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["generate", "photo.png"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().out == ""

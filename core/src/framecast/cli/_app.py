@@ -66,17 +66,35 @@ def cli(ctx: click.Context) -> None:
 
 def main(args: Sequence[str] | None = None, prog_name: str = "framecast") -> None:
     """The console script: click's usage errors exit 2, Ctrl-C outside a task exits 130."""
+    argv = list(sys.argv[1:] if args is None else args)
     try:
-        code = cli.main(args=args, prog_name=prog_name, standalone_mode=False)
+        code = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code
+        if "--json" in argv:
+            # A usage error happens before the command runs; --json still promises a
+            # script one object on stdout, the same shape as every other error.
+            _emit_usage_error(exc)
     except (click.Abort, KeyboardInterrupt):
         click.echo("framecast: interrupted", err=True)
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _emit_usage_error(exc: click.ClickException) -> None:
+    import json
+
+    error: dict[str, object] = {
+        # One name for every command-line mistake, not click's internal class names.
+        "type": "UsageError" if isinstance(exc, click.UsageError) else type(exc).__name__,
+        "message": exc.format_message(),
+        "handle": None,
+        "details": {},
+    }
+    click.echo(json.dumps({"error": error}, indent=2, ensure_ascii=False))
 
 
 # -------------------------------------------------------------------------- options
