@@ -430,7 +430,14 @@ class PreviewProvider:
             # Spawned but the pid not yet written: give it a moment before calling it dead.
             created = (folder / _store.REQUEST_FILE).stat().st_mtime
             return time.time() - created < START_GRACE
-        return _store.is_worker_alive(pid, folder)
+        if _store.is_worker_alive(pid, folder):
+            return True
+        if state is not None and isinstance(state.get("pid"), int):
+            return False  # the worker announced itself with this pid, and it is gone
+        # Only the spawner's pid file so far: between fork and exec the new worker still
+        # shows the spawner's command line. A young task whose process runs is starting.
+        created = (folder / _store.REQUEST_FILE).stat().st_mtime
+        return time.time() - created < START_GRACE and _store.is_running(pid)
 
     @hookimpl
     async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:

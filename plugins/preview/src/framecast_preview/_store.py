@@ -211,6 +211,19 @@ def spawn_worker(folder: Path) -> subprocess.Popen[bytes]:
     return process
 
 
+def is_running(pid: int) -> bool:
+    """True when ``pid`` is a live process (not a zombie), whatever it runs."""
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: the signal-0 check is all there is
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+
+
 def is_worker_alive(pid: int, folder: Path) -> bool:
     """True when ``pid`` is a live worker for ``folder``.
 
