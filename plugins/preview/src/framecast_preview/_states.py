@@ -16,12 +16,17 @@ STATUS_WORDS = {status.value: status for status in TaskStatus}
 
 def died(folder: Path, state: dict[str, Any] | None) -> TaskState:
     log = folder / _store.LOG_FILE
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        lines = []
+    last = f" Its last words: {lines[-1][:300]!r}." if lines else ""
     return TaskState(
         status=TaskStatus.FAILED,
         failure_code="worker_died",
         failure_message=(
             "the preview worker stopped without finishing (killed, or the machine "
-            f"restarted); its log is {log}. Submit the request again."
+            f"restarted); its log is {log}.{last} Submit the request again."
         ),
         retryable=True,
         cost=0.0,
