@@ -270,3 +270,23 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "stretch" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_default_model_per_mode_is_labelled_with_its_modes() -> None:
+    # Runway defaults to one model for image input and another for text: two bare
+    # "(default)" rows would contradict each other.
+    import attrs
+    from framecast import Mode, ProviderSettings
+    from framecast.cli._listing import _default_labels
+
+    from ._scripted import ScriptedProvider
+
+    info = ScriptedProvider(ProviderSettings(name="scripted")).provider_info()
+    assert _default_labels(info) == {"clip-1": " (default)"}
+    split = attrs.evolve(
+        info, default_models={Mode.IMAGE: "clip-1", Mode.FIRST_LAST: "clip-1", Mode.TEXT: "t-2"}
+    )
+    assert _default_labels(split) == {
+        "clip-1": " (default: first-last, image)",
+        "t-2": " (default: text)",
+    }

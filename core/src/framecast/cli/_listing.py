@@ -84,7 +84,7 @@ def _list_checks(out: Output, checks: list[ProviderCheck], *, single: bool = Fal
             continue
         info: ProviderInfo = check.info
         out.stdout.print(f"[bold]{escape(entry.name)}[/] ({escape(origin)})")
-        defaults = set(info.default_models.values())
+        defaults = _default_labels(info)
         table = Table("model", "kind", "modes", "ratios", "durations (s)", "prompt", box=None)
         for model in info.models:
             table.add_row(*(escape(cell) for cell in _model_row(model, defaults)))
@@ -99,8 +99,20 @@ def _list_checks(out: Output, checks: list[ProviderCheck], *, single: bool = Fal
     return 0
 
 
-def _model_row(model: ModelInfo, defaults: set[str]) -> tuple[str, ...]:
-    name = model.name + (" (default)" if model.name in defaults else "")
+def _default_labels(info: ProviderInfo) -> dict[str, str]:
+    """Model name -> its "(default ...)" mark. A provider with one default per mode (a
+    text model, an image model) says which mode, or two "(default)" rows would contradict
+    each other."""
+    modes_of: dict[str, list[str]] = {}
+    for mode, name in info.default_models.items():
+        modes_of.setdefault(name, []).append(mode.value)
+    if len(modes_of) <= 1:
+        return {name: " (default)" for name in modes_of}
+    return {name: f" (default: {', '.join(sorted(m))})" for name, m in modes_of.items()}
+
+
+def _model_row(model: ModelInfo, defaults: dict[str, str]) -> tuple[str, ...]:
+    name = model.name + defaults.get(model.name, "")
     if model.withdrawn:
         name += f" (withdrawn; use {model.replacement})" if model.replacement else " (withdrawn)"
     modes = ", ".join(sorted(mode.value for mode in model.modes))
