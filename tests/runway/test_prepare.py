@@ -303,6 +303,16 @@ def test_unknown_model_is_sent_unvalidated_only_when_allowed(provider, info):
         "ratio": "16:9",
     }
     assert any("unvalidated" in note for note in prepared.notes)
+    # It is in no table at all: the SDK-types note would claim knowledge framecast lacks.
+    assert not any("SDK" in note for note in prepared.notes)
+
+
+def test_a_model_known_only_from_the_sdk_says_so(provider, info):
+    model = next(m for m in info.models if m.name == "wan3")
+    mode = sorted(model.modes, key=lambda m: m.value)[0]
+    fields = {"image": url_image()} if mode.value == "image" else {}
+    prepared = prepare(provider, info, prompt="x", model="wan3", **fields)
+    assert any("known only from the SDK's types" in note for note in prepared.notes)
 
 
 def test_prores_profile_follows_the_output_format(provider, info):

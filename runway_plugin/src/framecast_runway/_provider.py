@@ -208,7 +208,7 @@ class RunwayProvider:
             options=self._options(request, runway_model),
         )
         notes = [n for n in (ratio_plan.note, *camera_plan.notes) if n]
-        if runway_model.validation == "partial":
+        if runway_model.source == "sdk":
             notes.append(
                 f"{model.name} is known only from the SDK's types: durations, prompt length "
                 "and image limits are checked by Runway's server"
