@@ -159,24 +159,33 @@ class ShardedPool(httpx.AsyncBaseTransport):
     httpcore's pool walks every connection it holds, polling each idle socket to see whether
     it has expired, whenever it admits or releases a request: its CPU cost per request grows
     with its size, and at a 100-request gate that walk was a third of a task's CPU
-    (docs/performance.md). Behind the gate at most ``total`` requests are in flight; each
-    goes to the shard with the fewest, so a shard never holds more than its size and never
-    queues, and an idle client keeps reusing the first shard's warm connections.
+    (docs/performance.md). ``capacities[i]`` is shard ``i``'s connection limit. A request
+    goes to the first shard with a free connection, so a shard opens a connection only when
+    every shard before it is fully busy: no more connections than requests in flight (as
+    one pool would keep), and behind a gate no wider than the total no shard ever queues.
+    Without such a gate, an overflow goes to the least busy shard.
 
     The response body is read before the request counts as done, as in ``GatedTransport``:
     the connection is busy until then.
     """
 
-    def __init__(self, shards: list[httpx.AsyncBaseTransport]) -> None:
-        if not shards:
-            raise ValueError("ShardedPool needs at least one shard")
+    def __init__(self, shards: list[httpx.AsyncBaseTransport], capacities: list[int]) -> None:
+        if not shards or len(shards) != len(capacities):
+            raise ValueError("ShardedPool needs at least one shard, and one capacity per shard")
         self._shards = shards
+        self._capacities = capacities
         self._busy = [0] * len(shards)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    def _pick(self) -> int:
         busy = self._busy
-        index = busy.index(min(busy))
-        busy[index] += 1
+        for index, capacity in enumerate(self._capacities):
+            if busy[index] < capacity:
+                return index
+        return busy.index(min(busy))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        index = self._pick()
+        self._busy[index] += 1
         try:
             response = await self._shards[index].handle_async_request(request)
             try:
@@ -185,7 +194,7 @@ class ShardedPool(httpx.AsyncBaseTransport):
                 await response.aclose()
             return response
         finally:
-            busy[index] -= 1
+            self._busy[index] -= 1
 
     async def aclose(self) -> None:
         for shard in self._shards:
@@ -206,17 +215,22 @@ def default_transport(max_connections: int | None) -> httpx.AsyncBaseTransport:
                 max_connections=max_connections, max_keepalive_connections=max_connections
             )
         )
+    # One TLS context for all shards: each would otherwise load the CA bundle (~0.7 MB).
+    tls = httpx.create_ssl_context()
     shards: list[httpx.AsyncBaseTransport] = []
+    capacities: list[int] = []
     remaining = max_connections
     while remaining > 0:
         size = min(SHARD_CONNECTIONS, remaining)
+        capacities.append(size)
         shards.append(
             httpx.AsyncHTTPTransport(
-                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size)
+                verify=tls,
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
             )
         )
         remaining -= size
-    return ShardedPool(shards)
+    return ShardedPool(shards, capacities)
 
 
 def origin_of(url: httpx.URL | str) -> tuple[str, str, int | None]:
