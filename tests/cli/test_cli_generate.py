@@ -538,3 +538,27 @@ def test_debug_logs_framecast_activity_to_stderr(
     assert "framecast.http DEBUG POST /v1/tasks -> 200" in loud.stderr
     one_json_object(loud)  # logging never reaches stdout
     no_secret(loud)
+
+
+def test_an_out_path_that_cannot_be_written_is_refused_before_submitting(
+    invoke: Callable[..., Result], wired: ScriptedService, tmp_path: Path
+) -> None:
+    # Found only after the video is paid for, the user would be left with an error and a
+    # task to fetch again; refused first, nothing is spent.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = invoke("generate", "--prompt", "A cat", "--out", str(blocker / "cat.mp4"), "--json")
+    assert result.exit_code == 2, result.stderr
+    error = one_json_object(result)["error"]
+    assert error["type"] == "ValidationError" and error["details"]["field"] == "out"
+    assert "nothing was submitted" in error["message"]
+    assert wired.created() == []
+
+
+def test_an_out_path_in_folders_still_to_create_is_accepted(
+    invoke: Callable[..., Result], wired: ScriptedService, tmp_path: Path
+) -> None:
+    target = tmp_path / "new" / "nested" / "cat.mp4"
+    result = invoke("generate", "--prompt", "A cat", "--out", str(target), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert target.read_bytes() == MP4_BYTES

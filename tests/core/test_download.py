@@ -168,6 +168,23 @@ async def test_a_failed_download_of_a_finished_task_carries_its_handle(tmp_path:
     assert caught.value.handle == result.handle  # the paid output can be fetched again
 
 
+async def test_a_destination_the_disk_refuses_is_a_validation_error_carrying_the_task(
+    tmp_path: Path,
+) -> None:
+    # Not a bare OSError: the output is paid for, so the error names the task to fetch it
+    # from and the CLI can print how to download it again.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder is expected")
+    clock, _server, faults = scripted(polls_to_finish=1)
+    async with make_runner(faults, clock) as runner:
+        result = await finished(runner)
+        with pytest.raises(ValidationError) as caught:
+            await runner.download(result, blocker / "video.mp4")
+    assert caught.value.field == "dest"
+    assert caught.value.handle == result.handle
+    assert str(blocker) in str(caught.value)
+
+
 def test_framecast_generate_with_out_keeps_the_handle_when_the_download_fails(
     tmp_path: Path,
 ) -> None:

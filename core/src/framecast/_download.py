@@ -29,6 +29,28 @@ async def download_output(
     handle: TaskHandle | None,
     on_progress: Callable[[int, int | None], Any] | None,
 ) -> Path:
+    try:
+        return await _download(runner, output, dest, handle, on_progress)
+    except OSError as exc:
+        # The local disk refused (a parent that is a file, no permission, disk full): the
+        # output is still at the provider, so the error carries the task to fetch it from.
+        where = exc.filename or dest
+        raise ValidationError(
+            f"cannot save the output to {dest}: {exc.strerror or exc} ({where})",
+            field="dest",
+            value=str(dest),
+            allowed="a file path in a writable folder",
+            handle=handle,
+        ) from None
+
+
+async def _download(
+    runner: Runner,
+    output: Output,
+    dest: Path,
+    handle: TaskHandle | None,
+    on_progress: Callable[[int, int | None], Any] | None,
+) -> Path:
     url = output.url
     if handle is not None and _expired(output, runner):
         output = await runner._fresh_output(handle)

@@ -158,6 +158,8 @@ async def generate(
 
     out = command.out
     request = request_factory()
+    if out_path is not None and not dry_run:
+        check_out_path(out_path)
     progress = TaskProgress(out.stderr, plain=not out.live_progress)
 
     def submitted(handle: TaskHandle) -> None:
@@ -186,6 +188,24 @@ async def generate(
             result = await runner.generate(request, timeout=timeout, on_progress=progress)
         command.remember(result.handle)
         return await _finish_result(command, runner, result, out_path)
+
+
+def check_out_path(path: Path) -> None:
+    """Refuse an ``--out`` that cannot be written before anything is submitted (and paid
+    for): its nearest existing folder must be a writable folder."""
+    from .._errors import ValidationError
+
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        why = "is not a folder" if not folder.is_dir() else "is not writable"
+        raise ValidationError(
+            f"--out {path}: {folder} {why}; nothing was submitted",
+            field="out",
+            value=str(path),
+            allowed="a file path in a writable folder",
+        )
 
 
 async def _finish_result(
