@@ -1158,9 +1158,12 @@ class Runner:
     ) -> GenerationResult:
         """Submit and wait: the whole job. Holds one running-task slot throughout."""
         p, slots = await self._admit(request)
+        del request  # thousands of waiting tasks: keep only what polling needs (issue 7)
         async with slots:
             handle = await self._submit_prepared(p)
-            return await self._wait_or_carry(handle, timeout, on_progress, p.estimate, p.notes)
+            estimate, notes = p.estimate, p.notes
+            del p  # the prepared request (body, images) is done with once the task exists
+            return await self._wait_or_carry(handle, timeout, on_progress, estimate, notes)
 
     async def _wait_or_carry(self, handle: TaskHandle, *args: Any) -> GenerationResult:
         """``_wait``, with a cancellation turned into ``FramecastCancelled`` carrying the handle."""
