@@ -213,6 +213,32 @@ def test_framecast_generate_with_out_keeps_the_handle_when_the_download_fails(
     assert not (tmp_path / "cat.mp4").exists()
 
 
+def test_framecast_generate_refuses_an_unwritable_out_before_submitting(tmp_path: Path) -> None:
+    import framecast
+    import httpx
+    from framecast.testing import FaultInjector, VirtualClock
+
+    from .acme import AcmeServer
+    from .support import ENV
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    server = AcmeServer(polls_to_finish=1)
+    with pytest.raises(ValidationError) as caught:
+        framecast.generate(
+            prompt="a cat",
+            provider="tests.core.acme:AcmeProvider",
+            out=blocker / "cat.mp4",
+            runner_options={
+                "transport": httpx.MockTransport(FaultInjector(server)),
+                "clock": VirtualClock(),
+                "env": ENV,
+            },
+        )
+    assert caught.value.field == "out" and "nothing was submitted" in str(caught.value)
+    assert server.created == 0
+
+
 async def test_a_file_url_with_escaped_characters_is_copied(tmp_path: Path) -> None:
     source = tmp_path / "Application Support" / "vidéo #1.mp4"
     source.parent.mkdir()

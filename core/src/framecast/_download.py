@@ -22,6 +22,23 @@ if TYPE_CHECKING:
 _EXPIRED_STATUSES = (401, 403, 404, 410)
 
 
+def check_destination(dest: Path, name: str = "out") -> None:
+    """Refuse a destination that cannot be written before anything is submitted (and paid
+    for): its nearest existing folder must be a writable folder (missing ones are created
+    when the video is saved)."""
+    folder = dest.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        why = "is not a folder" if not folder.is_dir() else "is not writable"
+        raise ValidationError(
+            f"{name} {dest}: {folder} {why}; nothing was submitted",
+            field="out",
+            value=str(dest),
+            allowed="a file path in a writable folder",
+        )
+
+
 async def download_output(
     runner: Runner,
     output: Output,

@@ -1437,6 +1437,10 @@ def generate(
         request = GenerationRequest(**fields)
     elif fields:
         request = request.evolve(**fields)
+    if out is not None:
+        from ._download import check_destination
+
+        check_destination(Path(out))
     with SyncRunner(provider, **dict(runner_options or {})) as runner:
         result = runner.generate(request, timeout=timeout)
         if out is not None:

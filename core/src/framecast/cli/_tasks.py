@@ -191,21 +191,9 @@ async def generate(
 
 
 def check_out_path(path: Path) -> None:
-    """Refuse an ``--out`` that cannot be written before anything is submitted (and paid
-    for): its nearest existing folder must be a writable folder."""
-    from .._errors import ValidationError
+    from .._download import check_destination
 
-    folder = path.absolute().parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        why = "is not a folder" if not folder.is_dir() else "is not writable"
-        raise ValidationError(
-            f"--out {path}: {folder} {why}; nothing was submitted",
-            field="out",
-            value=str(path),
-            allowed="a file path in a writable folder",
-        )
+    check_destination(path, "--out")
 
 
 async def _finish_result(
