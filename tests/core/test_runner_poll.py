@@ -183,6 +183,15 @@ async def test_failed_task_is_generation_failed_with_its_reason_and_flag() -> No
     assert creates(faults) == 1  # a failed task is never resubmitted
 
 
+async def test_a_failure_message_ending_in_a_full_stop_reads_as_one_sentence() -> None:
+    clock, _server, faults = scripted(fail_with=("INTERNAL", "The GPU caught fire."))
+    async with make_runner(faults, clock) as runner:
+        with pytest.raises(GenerationFailed) as caught:
+            await runner.generate(text_request())
+    assert "The GPU caught fire; trying again may succeed" in caught.value.message
+    assert caught.value.details["message"] == "The GPU caught fire."  # the provider's own
+
+
 # ---------------------------------------------------------------- poll spacing
 
 

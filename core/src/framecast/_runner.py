@@ -1119,7 +1119,8 @@ class Runner:
             if state.retryable
             else "trying the same request again will not help"
         )
-        reason = state.failure_message or state.message or "no reason given"
+        # Providers end their messages with a full stop; "...again.; trying" reads badly.
+        reason = (state.failure_message or state.message or "no reason given").rstrip(". ")
         raise GenerationFailed(
             f"task {handle.task_id} failed{code}: {reason}; {advice}",
             retryable=bool(state.retryable),
