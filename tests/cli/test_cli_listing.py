@@ -68,7 +68,10 @@ def test_cameras_lists_the_fifteen_moves_with_their_phrase(invoke: Callable[...,
 def test_cameras_json(invoke: Callable[..., Result]) -> None:
     result = invoke("cameras", "--json")
     assert result.exit_code == 0
-    listed = json.loads(result.stdout)
+    shown = json.loads(result.stdout)
+    assert isinstance(shown, dict), "--json prints exactly one JSON object"
+    assert shown["aliases"] == {"tracking_shot": "tracking"}
+    listed = shown["cameras"]
     assert [item["move"] for item in listed] == [move.value for move in CameraMove]
     assert len(listed) == 15
     assert all(item["phrase"] == CAMERA_PHRASES[CameraMove(item["move"])] for item in listed)
@@ -89,10 +92,10 @@ def test_providers_lists_metadata_without_importing(
     assert "framecast_probe_broken" not in sys.modules
 
 
-def test_providers_json_is_one_list(invoke: Callable[..., Result], fake_site: Path) -> None:
+def test_providers_json_is_one_object(invoke: Callable[..., Result], fake_site: Path) -> None:
     result = invoke("providers", "--json")
     assert result.exit_code == 0
-    listed = json.loads(result.stdout)
+    listed = json.loads(result.stdout)["providers"]
     assert listed == [
         {
             "name": "broken",
@@ -138,7 +141,7 @@ def test_check_json_carries_models_or_the_error(
 ) -> None:
     result = invoke("providers", "--check", "--json")
     assert result.exit_code == 0
-    by_name = {item["name"]: item for item in json.loads(result.stdout)}
+    by_name = {item["name"]: item for item in json.loads(result.stdout)["providers"]}
     assert by_name["broken"]["models"] is None
     assert "libfoo" in by_name["broken"]["error"]
     assert "framecast-probe" in by_name["broken"]["error"]  # names the distribution
@@ -182,7 +185,7 @@ def test_no_provider_installed_says_how_to_add_one(
     monkeypatch.setenv("FRAMECAST_PLUGINS", "no-provider-has-this-name")
     result = invoke("providers", "--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == []
+    assert json.loads(result.stdout) == {"providers": []}
     assert "pip install" in result.stderr
 
 

@@ -255,7 +255,7 @@ def test_the_providers_command_imports_no_provider_module(tmp_path: Path) -> Non
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert REAL <= {entry["name"] for entry in json.loads(done.stdout)}
+    assert REAL <= {entry["name"] for entry in json.loads(done.stdout)["providers"]}
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
     assert not [m for m in imported if m.split(".")[0] in PROVIDER_MODULES]
 

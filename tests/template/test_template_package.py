@@ -78,7 +78,7 @@ def test_the_template_is_discovered_by_its_entry_point(installed: tuple[Path, Pa
         timeout=120,
         check=True,
     )
-    entries = {entry["name"]: entry for entry in json.loads(listed.stdout)}
+    entries = {entry["name"]: entry for entry in json.loads(listed.stdout)["providers"]}
     assert entries["myprovider"]["distribution"] == "framecast-myprovider"
     assert entries["myprovider"]["entry_point"] == "framecast_myprovider:MyProvider"
     checked = subprocess.run(

@@ -46,7 +46,7 @@ def show_providers(out: Output, *, name: str | None, check: bool) -> int:
 
 def _list_entries(out: Output, entries: list[ProviderEntry]) -> int:
     if out.json_mode:
-        out.emit([_entry_dict(entry) for entry in entries])
+        out.emit({"providers": [_entry_dict(entry) for entry in entries]})
         if not entries:
             out.message(f"framecast: {INSTALL_HINT}")
         return 0
@@ -65,7 +65,7 @@ def _list_entries(out: Output, entries: list[ProviderEntry]) -> int:
 def _list_checks(out: Output, checks: list[ProviderCheck], *, single: bool = False) -> int:
     if out.json_mode:
         listed = [_check_dict(check) for check in checks]
-        out.emit(listed[0] if single else listed)
+        out.emit(listed[0] if single else {"providers": listed})
         return 0
     if not checks:
         out.message(f"framecast: {INSTALL_HINT}")
@@ -215,7 +215,13 @@ def show_cameras(out: Output) -> int:
 
     if out.json_mode:
         out.emit(
-            [{"move": move.value, "phrase": phrase} for move, phrase in CAMERA_PHRASES.items()]
+            {
+                "cameras": [
+                    {"move": move.value, "phrase": phrase}
+                    for move, phrase in CAMERA_PHRASES.items()
+                ],
+                "aliases": dict(ALIASES),
+            }
         )
         return 0
     from rich.table import Table

@@ -261,7 +261,10 @@ def render_video(
     import av
 
     options = STILL_X264_OPTIONS if is_still(poses_for(spec)) else X264_OPTIONS
-    with av.open(str(out_path), mode="w", format="mp4") as container:
+    # faststart: the index goes first, so a browser can play while downloading.
+    with av.open(
+        str(out_path), mode="w", format="mp4", options={"movflags": "+faststart"}
+    ) as container:
         stream = container.add_stream("libx264", rate=spec.fps, options=dict(options))
         stream.width, stream.height, stream.pix_fmt = spec.width, spec.height, "yuv420p"
         time_base = Fraction(1, spec.fps)
