@@ -11,7 +11,9 @@ constructor must never fail for missing credentials: ``provider_info``, ``prepar
 ``estimate`` and dry runs work without keys; raise ``ConfigurationError`` (via
 ``settings.require(...)``) from ``auth()`` instead.
 
-Hooks are always called with keyword arguments, so an implementation may accept a subset.
+Hooks are always called with keyword arguments, so an implementation may accept a subset
+of the parameters — but never give one a default (pluggy would never pass it; such a hook is
+refused at load).
 Provider hooks are ``firstresult``: the first non-``None`` answer wins. A host plugin
 registered with ``Runner(plugins=[...])`` and ``tryfirst=True`` may answer a *sync* hook
 first (a house style of camera phrasing, say) or return ``None`` to fall through. The async
@@ -218,7 +220,7 @@ def on_progress(handle: TaskHandle, state: TaskState) -> None:
 
 @hookspec
 def on_finished(handle: TaskHandle, result: GenerationResult) -> None:
-    """The task ended SUCCEEDED (or CANCELLED through this runner)."""
+    """The task ended SUCCEEDED (a failed or cancelled task goes to ``on_failed``)."""
 
 
 @hookspec
