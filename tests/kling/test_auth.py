@@ -128,6 +128,21 @@ async def test_1003_clock_skew_resigns_with_wider_backdating(raise_in_hook) -> N
     assert fake.distinct_tokens == 1  # the widened token is reused afterwards
 
 
+async def test_a_server_clock_far_ahead_is_caught_up_on_1004() -> None:
+    # The server runs an hour ahead: every token signed on our clock is already expired.
+    clock = FixedClock()
+    fake = KlingFake(clock=clock, server_offset=3600)
+    provider = KlingProvider(ProviderSettings(name="kling", env=dict(KlingFake.ENV)), clock=clock)
+    async with make_client(fake, provider, raise_in_hook=False) as client:
+        assert await _create_and_poll(provider, client) is TaskStatus.RUNNING
+        assert await _create_and_poll(provider, client) is TaskStatus.RUNNING
+    assert [outcome for _, _, outcome in fake.log] == ["401", "200", "200", "200", "200"]
+    assert fake.distinct_tokens == 1  # one accepted token, signed on the server's time
+    claims = jwt.decode(provider._auth.token(), FAKE_SECRET_KEY, algorithms=["HS256"],
+                        options={"verify_exp": False, "verify_nbf": False})  # fmt: skip
+    assert claims["exp"] == int(NOW) + 3600 + 1800
+
+
 async def test_large_skew_backdates_by_the_servers_date_header() -> None:
     clock = FixedClock()
     fake = KlingFake(clock=clock, server_offset=-1000)

@@ -59,6 +59,7 @@ class KlingAuth(httpx.Auth):
         self._token: str | None = None
         self._expires_at = 0.0
         self._backdate = NBF_BACKDATE
+        self._ahead = 0  # seconds the server's clock runs ahead of ours (learnt on 1004)
         self.tokens_signed = 0
 
     def __repr__(self) -> str:
@@ -78,7 +79,7 @@ class KlingAuth(httpx.Auth):
         return self._token
 
     def _sign(self, now: float) -> None:
-        issued = int(now)
+        issued = int(now) + self._ahead
         payload = {
             "iss": self._access_key,
             "exp": issued + self._lifetime,
@@ -87,7 +88,7 @@ class KlingAuth(httpx.Auth):
         self._token = jwt.encode(
             payload, self._secret_key, algorithm="HS256", headers={"typ": "JWT"}
         )
-        self._expires_at = float(issued + self._lifetime)
+        self._expires_at = float(issued - self._ahead + self._lifetime)  # on our clock
         self.tokens_signed += 1
 
     def note_rejection(self, code: int, rejected_token: str, response: httpx.Response) -> bool:
@@ -98,9 +99,22 @@ class KlingAuth(httpx.Auth):
             return False
         if code == NOT_YET_VALID:
             self._widen_backdate(response)
+        else:
+            self._catch_up(response)
         if rejected_token == self._token:
             self._token = None
         return True
+
+    def _catch_up(self, response: httpx.Response) -> None:
+        """After a 1004: if the server's ``Date`` runs ahead of our clock by more than a
+        token's refresh margin, sign on the server's time from now on (else a token signed
+        anew this second would be the very one just refused)."""
+        skew = _server_skew(response, self._clock())
+        if skew is not None and -MAX_BACKDATE <= skew < -REFRESH_MARGIN:
+            ahead = int(-skew)
+            if ahead > self._ahead:
+                self._ahead = ahead
+                self._token = None
 
     def _widen_backdate(self, response: httpx.Response) -> None:
         wanted = SKEW_BACKDATE
