@@ -62,6 +62,7 @@ from typing import Any
 import attrs
 import httpx
 from framecast import prompt_length
+from framecast import testing as generic_faults
 
 from ._auth import API_VERSION
 from ._models import DATA_URI_LIMIT, ENDPOINT_PATHS, Variant, get_model
@@ -609,31 +610,17 @@ def server_error(status: int = 500, *, created: bool = False) -> Fault:
 
 def connection_refused() -> Fault:
     """The connection is never made: the server sees nothing."""
-
-    def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
-        raise httpx.ConnectError("connection refused (fake)", request=request)
-
-    return _named("connection_refused", fault)
+    return _named("connection_refused", generic_faults.connect_error())
 
 
 def read_timeout_after_create() -> Fault:
     """The server acts (creates the task), then the answer never arrives."""
-
-    def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
-        handler(request)
-        raise httpx.ReadTimeout("read timed out (fake)", request=request)
-
-    return _named("read_timeout_after_create", fault)
+    return _named("read_timeout_after_create", generic_faults.read_timeout_after())
 
 
 def reset_after_create() -> Fault:
     """The server acts, then the connection is reset before the answer."""
-
-    def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
-        handler(request)
-        raise httpx.RemoteProtocolError("connection reset by peer (fake)", request=request)
-
-    return _named("reset_after_create", fault)
+    return _named("reset_after_create", generic_faults.remote_reset_after())
 
 
 def malformed_json(*, created: bool = True) -> Fault:
