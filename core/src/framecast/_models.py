@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, Literal, Union
 
 import attrs
@@ -669,7 +668,3 @@ class Classification:
     code: str | None = None
     message: str | None = None
     retry_after: float | None = None
-
-
-def _is_path(value: Any) -> bool:
-    return isinstance(value, (os.PathLike, Path))

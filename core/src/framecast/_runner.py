@@ -75,6 +75,16 @@ logger = logging.getLogger("framecast")
 T = TypeVar("T")
 ProgressCallback = Callable[[TaskHandle, TaskState], Any]
 THROTTLED_BACKOFF_CAP = 60.0
+#: A first guess from the URL; ``download()`` checks the real type by magic bytes.
+_MEDIA_TYPE_BY_SUFFIX = {
+    "mp4": "video/mp4",
+    "webm": "video/webm",
+    "mov": "video/quicktime",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+}
 DEFAULT_POLL_INTERVAL = 1.0  # seconds, when neither the provider nor the user sets one
 _UNREADABLE_POLL_ADVICE = (
     "The task is not lost: check it later with poll(handle) / 'framecast status HANDLE', "
@@ -237,16 +247,11 @@ class Runner:
         self._gate: FifoGate | None = None
         self._slots: FifoGate | None = None
         self._cancelled: set[str] = set()
-        self._default_model = (
-            self._config.model
-            if self._config.provider
-            in (
-                None,
-                self.provider_name,
-            )
-            else None
+        # The file's top-level model belongs to the provider the file names (or to any).
+        top_model = (
+            self._config.model if self._config.provider in (None, self.provider_name) else None
         )
-        self._default_model = table.get("model", self._default_model)
+        self._default_model = table.get("model", top_model)
 
     # ------------------------------------------------------------------ setup
 
@@ -385,9 +390,7 @@ class Runner:
                 value=type(request).__name__,
                 allowed="GenerationRequest",
             )
-        if request.model is None and self._default_model:
-            request = request.evolve(model=self._default_model)
-        model = self.resolve_model(request)
+        model = self.resolve_model(request)  # applies the configured default model
         if self.settings.options:
             # Configured defaults apply only where the chosen model declares the option.
             declared = {o.name for o in (*self.info.options, *model.options)}
@@ -1130,22 +1133,12 @@ class Runner:
         )
 
     def _output(self, url: str) -> Output:
-        from ._images import sniff_media_type  # noqa: F401 - media type is checked on download
-
         expires = None
         lifetime = self.info.output_url_lifetime
         if lifetime and not url.startswith("file:"):
             expires = _iso(self.clock.time() + lifetime)
         suffix = url.split("?", 1)[0].rsplit(".", 1)[-1].lower()
-        media_type = {
-            "mp4": "video/mp4",
-            "webm": "video/webm",
-            "mov": "video/quicktime",
-            "png": "image/png",
-            "jpg": "image/jpeg",
-            "jpeg": "image/jpeg",
-            "webp": "image/webp",
-        }.get(suffix)
+        media_type = _MEDIA_TYPE_BY_SUFFIX.get(suffix)
         return Output(url=url, media_type=media_type, expires_at=expires)
 
     # ------------------------------------------------------------------ generate

@@ -13,7 +13,6 @@ the wrapped handler. ``injector.log`` records what happened to every request.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -148,9 +147,3 @@ def corrupt_body(kind: str = "truncated") -> Fault:
         )
 
     return _named(f"corrupt_body({kind})", fault)
-
-
-def json_of(request: httpx.Request) -> Any:
-    """The JSON body of a request (``None`` if it has none)."""
-    content = request.read()
-    return json.loads(content) if content else None
