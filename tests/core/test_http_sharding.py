@@ -3,7 +3,9 @@
 One wide pool walks all its connections on every request; the shards keep that walk short.
 What a user relies on: no more connections than the gate allows (and no more than requests
 in flight), no queueing inside a shard, warm connections reused, bodies read before a slot
-frees.
+frees; connections opened only while answers are slow (a few when they come back at once,
+the full width when they do not), waiting requests served in arrival order, and a
+cancelled or timed-out wait that leaves no slot behind.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ import asyncio
 
 import httpx
 import pytest
-from framecast._http import SHARD_CONNECTIONS, ShardedPool, default_transport
+from framecast._http import (
+    GROW_AFTER_SECONDS,
+    SHARD_CONNECTIONS,
+    WARM_CONNECTIONS,
+    ShardedPool,
+    default_transport,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -77,7 +85,7 @@ async def test_a_shard_is_used_only_when_those_before_it_are_full() -> None:
     # A new shard means new connections: one pool would reuse its idle ones first.
     release = asyncio.Event()
     shards = [Recorder(str(i), release) for i in range(4)]
-    pool = ShardedPool(list(shards), [3, 3, 3, 3])
+    pool = ShardedPool(list(shards), [3, 3, 3, 3])  # no warm limit: all 12 may be in flight
     async with httpx.AsyncClient(transport=pool) as client:
         requests = [asyncio.ensure_future(client.get("http://emulator.test/x")) for _ in range(7)]
         await asyncio.sleep(0.01)
@@ -89,17 +97,19 @@ async def test_a_shard_is_used_only_when_those_before_it_are_full() -> None:
     assert pool._busy == [0, 0, 0, 0]
 
 
-async def test_without_a_gate_an_overflow_goes_to_the_least_busy_shard() -> None:
+async def test_at_its_full_width_a_request_waits_its_turn_then_times_out_as_httpx_does() -> None:
     release = asyncio.Event()
-    shards = [Recorder(str(i), release) for i in range(2)]
-    pool = ShardedPool(list(shards), [1, 2])
-    async with httpx.AsyncClient(transport=pool) as client:
-        requests = [asyncio.ensure_future(client.get("http://emulator.test/x")) for _ in range(5)]
-        await asyncio.sleep(0.01)
-        # Three fill the capacities (1 + 2); the overflow alternates, ties to the first.
-        assert [s.in_flight for s in shards] == [3, 2]
+    pool = ShardedPool([Recorder("a", release)], [1])
+    async with httpx.AsyncClient(transport=pool, timeout=httpx.Timeout(5, pool=0.01)) as client:
+        first = asyncio.ensure_future(client.get("http://emulator.test/x"))
+        await asyncio.sleep(0)
+        with pytest.raises(httpx.PoolTimeout):
+            await client.get("http://emulator.test/y")
+        assert pool.waiting == 0
         release.set()
-        await asyncio.gather(*requests)
+        assert (await first).status_code == 200
+        assert (await client.get("http://emulator.test/z")).status_code == 200
+    assert pool._in_flight == 0
 
 
 async def test_a_failing_request_frees_its_shard() -> None:
@@ -143,3 +153,123 @@ def test_shards_share_one_tls_context() -> None:
     assert isinstance(transport, ShardedPool)
     contexts = {id(shard._pool._ssl_context) for shard in transport._shards}  # type: ignore[attr-defined]
     assert len(contexts) == 1
+
+
+def test_the_default_transport_starts_with_one_shard_in_flight() -> None:
+    transport = default_transport(100)
+    assert isinstance(transport, ShardedPool)
+    assert transport.allowed == WARM_CONNECTIONS == SHARD_CONNECTIONS
+    assert transport._grow_after == GROW_AFTER_SECONDS
+
+
+async def test_answers_that_come_back_promptly_never_widen_the_pool() -> None:
+    # The client's CPU is the limit: more connections would cost memory and buy nothing.
+    shards = [Recorder("a"), Recorder("b")]
+    pool = ShardedPool(list(shards), [2, 10], warm=2, grow_after=60.0)
+    async with httpx.AsyncClient(transport=pool) as client:
+        answers = await asyncio.gather(*(client.get("http://emulator.test/x") for _ in range(50)))
+    assert all(a.status_code == 200 for a in answers)
+    assert pool.allowed == 2
+    assert shards[0].served == 50 and shards[1].served == 0
+    assert shards[0].peak <= 2
+
+
+class Widening(ShardedPool):
+    """Records the limit after each growth step."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.steps: list[int] = []
+
+    def _grow(self, loop: asyncio.AbstractEventLoop) -> None:
+        before = self.allowed
+        super()._grow(loop)
+        if self.allowed != before:
+            self.steps.append(self.allowed)
+
+
+async def test_answers_that_do_not_come_back_widen_it_by_half_up_to_the_full_width() -> None:
+    # A distant API: nothing finishes, so waiting requests get connections of their own.
+    release = asyncio.Event()
+    shards = [Recorder(str(i), release) for i in range(3)]
+    pool = Widening(list(shards), [10, 10, 10], warm=4, grow_after=0.001)
+    async with httpx.AsyncClient(transport=pool) as client:
+        requests = [asyncio.ensure_future(client.get("http://emulator.test/x")) for _ in range(40)]
+        await asyncio.sleep(0)
+        assert sum(s.in_flight for s in shards) == 4
+        for _ in range(500):
+            if sum(s.in_flight for s in shards) == 30:
+                break
+            await asyncio.sleep(0.001)
+        assert [s.in_flight for s in shards] == [10, 10, 10]
+        assert pool.steps == [6, 9, 13, 19, 28, 30]
+        assert pool.waiting == 10
+        release.set()
+        answers = await asyncio.gather(*requests)
+    assert all(a.status_code == 200 for a in answers)
+    assert pool._in_flight == 0 and pool.waiting == 0
+
+
+async def test_waiting_requests_are_served_in_arrival_order() -> None:
+    seen: list[str] = []
+
+    class Ordered(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(request.url.path)
+            await asyncio.sleep(0)
+            return httpx.Response(200, request=request)
+
+    pool = ShardedPool([Ordered()], [5], warm=1, grow_after=60.0)
+    async with httpx.AsyncClient(transport=pool) as client:
+        await asyncio.gather(*(client.get(f"http://emulator.test/{i}") for i in range(8)))
+    assert seen == [f"/{i}" for i in range(8)]
+
+
+async def test_a_cancelled_wait_leaves_no_slot_behind() -> None:
+    release = asyncio.Event()
+    shard = Recorder("a", release)
+    pool = ShardedPool([shard], [5], warm=1, grow_after=60.0)
+    async with httpx.AsyncClient(transport=pool) as client:
+        first = asyncio.ensure_future(client.get("http://emulator.test/1"))
+        second = asyncio.ensure_future(client.get("http://emulator.test/2"))
+        third = asyncio.ensure_future(client.get("http://emulator.test/3"))
+        await asyncio.sleep(0.01)
+        assert pool.waiting == 2
+        second.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        assert pool.waiting == 1
+        release.set()
+        assert (await first).status_code == 200
+        # A leaked slot would leave it waiting for ever.
+        assert (await asyncio.wait_for(third, 5)).status_code == 200
+    assert shard.served == 2
+    assert pool._in_flight == 0 and pool.waiting == 0
+
+
+async def test_a_slot_handed_over_as_the_waiter_is_cancelled_passes_to_the_next() -> None:
+    waiting: list[asyncio.Future[object]] = []
+
+    class CancelOnHandover(ShardedPool):
+        def _release(self) -> None:
+            super()._release()  # hands the slot to the first waiter ...
+            if waiting:
+                waiting.pop().cancel()  # ... which is cancelled before it ever runs
+
+    release = asyncio.Event()
+    shard = Recorder("a", release)
+    pool = CancelOnHandover([shard], [5], warm=1, grow_after=60.0)
+    async with httpx.AsyncClient(transport=pool) as client:
+        first = asyncio.ensure_future(client.get("http://emulator.test/1"))
+        second = asyncio.ensure_future(client.get("http://emulator.test/2"))
+        third = asyncio.ensure_future(client.get("http://emulator.test/3"))
+        await asyncio.sleep(0.01)
+        waiting.append(second)
+        release.set()
+        assert (await first).status_code == 200
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        # A leaked slot would leave it waiting for ever.
+        assert (await asyncio.wait_for(third, 5)).status_code == 200
+    assert shard.served == 2
+    assert pool._in_flight == 0 and pool.waiting == 0
