@@ -222,3 +222,62 @@ def test_http_status_defaults_follow_the_outcome_table(status, headers, phase, o
 def test_the_default_classification_reads_retry_after() -> None:
     classification = default_classification(response(429, {"Retry-After": "9"}), "submit")
     assert classification.retry_after == 9.0
+
+
+# ---------------------------------------------------------------- gate tickets
+
+
+async def test_a_request_uses_the_slot_its_runner_took_for_it_once() -> None:
+    from framecast._http import GateTicket, current_ticket
+
+    gate = FifoGate(1)
+    in_use_seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        in_use_seen.append(gate.in_use)
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(
+        transport=GatedTransport(httpx.MockTransport(handler), gate)
+    ) as client:
+        await gate.acquire()
+        ticket = GateTicket(gate)
+        token = current_ticket.set(ticket)
+        try:
+            await client.get("https://api.acme.test/first")  # the ticket's slot: no wait
+            assert not ticket.held and gate.in_use == 0
+            await client.get("https://api.acme.test/second")  # queues like any request
+        finally:
+            current_ticket.reset(token)
+            ticket.hand_back()
+    assert in_use_seen == [1, 1]
+    assert gate.in_use == 0 and gate.waiting == 0
+
+
+async def test_an_unused_ticket_is_handed_back_once() -> None:
+    from framecast._http import GateTicket
+
+    gate = FifoGate(2)
+    await gate.acquire()
+    ticket = GateTicket(gate)
+    ticket.hand_back()
+    ticket.hand_back()
+    assert gate.in_use == 0
+
+
+async def test_a_ticket_for_another_gate_is_not_used() -> None:
+    from framecast._http import GateTicket, current_ticket
+
+    ours, theirs = FifoGate(1), FifoGate(1)
+    await theirs.acquire()
+    ticket = GateTicket(theirs)
+    token = current_ticket.set(ticket)
+    try:
+        transport = GatedTransport(httpx.MockTransport(lambda r: httpx.Response(200)), ours)
+        async with httpx.AsyncClient(transport=transport) as client:
+            await client.get("https://api.acme.test/")
+    finally:
+        current_ticket.reset(token)
+    assert ticket.held and ours.in_use == 0
+    ticket.hand_back()
+    assert theirs.in_use == 0

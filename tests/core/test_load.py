@@ -112,3 +112,63 @@ async def test_cancelling_half_the_tasks_midway_leaks_no_request_or_running_slot
     assert len(finished) == 100
     assert all(r.status is TaskStatus.SUCCEEDED for r in finished)
     assert meter.max_in_flight <= 5
+
+
+class HookMeter:
+    """Stands in for the runner's hook relay: counts provider I/O hooks running at once."""
+
+    def __init__(self, hook: object) -> None:
+        self._hook = hook
+        self.running = 0
+        self.peak = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._hook, name)
+
+    async def _count(self, name: str, **kwargs: object) -> object:
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+        try:
+            return await getattr(self._hook, name)(**kwargs)
+        finally:
+            self.running -= 1
+
+    async def submit(self, **kwargs: object) -> object:
+        return await self._count("submit", **kwargs)
+
+    async def poll(self, **kwargs: object) -> object:
+        return await self._count("poll", **kwargs)
+
+
+async def test_tasks_waiting_for_the_gate_have_not_built_their_request_yet() -> None:
+    # Thousands of waiting tasks wait as a future each, before the provider's hook builds
+    # and signs a request (issue 7: memory per in-flight task); the hook's first request
+    # uses the slot the runner took for it, so a gate of one cannot deadlock.
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, polls_to_finish=2)
+    meter = Meter(server)
+    async with make_runner(meter, clock, max_in_flight_requests=3) as runner:
+        runner._ensure_gates()
+        hooks = HookMeter(runner._hook)
+        runner._hook = hooks  # type: ignore[assignment]
+        results = await asyncio.gather(
+            *(runner.generate(text_request(prompt=f"shot {i}")) for i in range(300))
+        )
+        assert runner._gate is not None
+        assert runner._gate.in_use == 0 and runner._gate.waiting == 0
+    assert all(r.status is TaskStatus.SUCCEEDED for r in results)
+    assert 1 < hooks.peak <= 3
+    assert 1 < meter.max_in_flight <= 3
+    assert meter.create_order == list(range(300))
+
+
+async def test_a_gate_of_one_serves_every_task() -> None:
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, polls_to_finish=2)
+    meter = Meter(server)
+    async with make_runner(meter, clock, max_in_flight_requests=1) as runner:
+        results = await asyncio.gather(
+            *(runner.generate(text_request(prompt=f"shot {i}")) for i in range(50))
+        )
+    assert all(r.status is TaskStatus.SUCCEEDED for r in results)
+    assert meter.max_in_flight == 1

@@ -19,11 +19,13 @@ import httpx
 
 __all__ = [
     "FifoGate",
+    "GateTicket",
     "GatedTransport",
     "OriginAuth",
     "ProviderClient",
     "ShardedPool",
     "SubmitTrack",
+    "current_ticket",
     "default_transport",
     "origin_of",
 ]
@@ -111,8 +113,43 @@ current_submit: contextvars.ContextVar[SubmitTrack | None] = contextvars.Context
 )
 
 
+class GateTicket:
+    """A gate slot the runner took before calling a provider's I/O hook.
+
+    The hook's first request through that gate uses it instead of queueing. Thousands of
+    tasks waiting for the gate then wait as a future each, before their request is built,
+    rather than as a built request, an auth flow and a plugin's frames inside httpx
+    (issue 7: memory per in-flight task). An unused ticket is handed back when the hook
+    returns.
+    """
+
+    __slots__ = ("gate", "held")
+
+    def __init__(self, gate: FifoGate) -> None:
+        self.gate = gate
+        self.held = True
+
+    def take(self, gate: FifoGate) -> bool:
+        """Use the slot for a request through ``gate``, once."""
+        if self.held and gate is self.gate:
+            self.held = False
+            return True
+        return False
+
+    def hand_back(self) -> None:
+        if self.held:
+            self.held = False
+            self.gate.release()
+
+
+current_ticket: contextvars.ContextVar[GateTicket | None] = contextvars.ContextVar(
+    "framecast_gate_ticket", default=None
+)
+
+
 class GatedTransport(httpx.AsyncBaseTransport):
-    """Waits in the FIFO gate, sends, and reads the body before giving the slot back."""
+    """Waits in the FIFO gate (unless the runner holds a slot for this request: a
+    ``GateTicket``), sends, and reads the body before giving the slot back."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, gate: FifoGate) -> None:
         self._inner = inner
@@ -123,7 +160,9 @@ class GatedTransport(httpx.AsyncBaseTransport):
         is_create = track is not None and track.matches(request)
         debug = http_logger.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if debug else 0.0
-        await self._gate.acquire()
+        ticket = current_ticket.get()
+        if ticket is None or not ticket.take(self._gate):
+            await self._gate.acquire()
         try:
             if is_create:
                 track.sent = True  # type: ignore[union-attr]

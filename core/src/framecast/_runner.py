@@ -66,7 +66,7 @@ from ._retry import RetryPolicy
 if TYPE_CHECKING:
     import httpx
 
-    from ._http import FifoGate, ProviderClient, SubmitTrack
+    from ._http import FifoGate, GateTicket, ProviderClient, SubmitTrack
 
 __all__ = ["Runner", "SyncRunner", "generate"]
 
@@ -607,7 +607,7 @@ class Runner:
     async def _submit_with_retries(
         self, p: _Prepared, track: SubmitTrack, state: dict[str, bool]
     ) -> TaskHandle:
-        from ._http import current_submit
+        from ._http import current_submit, current_ticket
 
         policy = self.retry_policy
         key = p.request.idempotency_key or ""
@@ -620,9 +620,12 @@ class Runner:
             if state["cancel"] and not ambiguous:
                 raise asyncio.CancelledError()
             track.sent = False
+            http = self._http()
+            ticket = await self._gate_ticket()
             token = current_submit.set(track)
+            ticket_token = current_ticket.set(ticket)
             try:
-                handle = await self._hook.submit(prepared=p.prepared, http=self._http())
+                handle = await self._hook.submit(prepared=p.prepared, http=http)
                 return self._complete_handle(handle, p)
             except ProviderError as exc:
                 if not track.sent:
@@ -643,6 +646,8 @@ class Runner:
                     classification.message,
                 )
             finally:
+                current_ticket.reset(ticket_token)
+                ticket.hand_back()
                 current_submit.reset(token)
             outcome = classification.outcome
             if outcome in (Outcome.RETRY, Outcome.RATE_LIMITED):
@@ -946,9 +951,23 @@ class Runner:
                     self.retry_policy.delay(attempt, t.classification.retry_after)
                 )
 
+    async def _gate_ticket(self) -> GateTicket:
+        """A gate slot for the next hook call's first request, taken before the hook runs
+        (``GateTicket``); the caller hands it back when the hook returns."""
+        from ._http import GateTicket
+
+        assert self._gate is not None  # made with the client
+        await self._gate.acquire()
+        return GateTicket(self._gate)
+
     async def _poll_once(self, handle: TaskHandle) -> TaskState:
+        from ._http import current_ticket
+
+        http = self._http()
+        ticket = await self._gate_ticket()
+        ticket_token = current_ticket.set(ticket)
         try:
-            state = await self._hook.poll(handle=handle, http=self._http())
+            state = await self._hook.poll(handle=handle, http=http)
         except FramecastError as exc:
             if exc.handle is None:
                 exc.handle = handle
@@ -972,6 +991,9 @@ class Runner:
             ):
                 raise _Transient(c, exc) from exc
             raise self._error_for(c, handle, phase="poll") from None
+        finally:
+            current_ticket.reset(ticket_token)
+            ticket.hand_back()
         if not isinstance(state, TaskState):
             raise ProviderError(
                 f"{self.provider_name}: poll() returned no TaskState", handle=handle
