@@ -37,6 +37,7 @@ DEFAULT_CLIENTS = ("framecast", "raw-gated", "sdk-gated", "raw", "sdk")
 TRANSPORT_CLIENTS = ("framecast-aiohttp", "raw-aiohttp-gated")
 UNGATED = frozenset({"raw", "sdk"})
 RESULTS = HERE / "results"
+WARM_UP_TASKS = 100
 
 
 def _free_port() -> int:
@@ -242,6 +243,11 @@ def main(argv: list[str] | None = None) -> None:
     runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="framecast-bench-") as workdir:
+            # One discarded cell per client first: the first process after a change pays
+            # for cold caches (bytecode, page cache), and would tilt whichever cell ran first.
+            for client in clients:
+                print(f"warm-up (discarded): {client} ...", file=sys.stderr, flush=True)
+                run_cell(emulator, client, WARM_UP_TASKS, args.gate, args.stall_after, workdir)
             for n in sizes:
                 stalled: set[str] = set()
                 for repeat in range(args.repeats):
