@@ -273,3 +273,46 @@ async def test_a_slot_handed_over_as_the_waiter_is_cancelled_passes_to_the_next(
         assert (await asyncio.wait_for(third, 5)).status_code == 200
     assert shard.served == 2
     assert pool._in_flight == 0 and pool.waiting == 0
+
+
+def test_the_pool_still_widens_after_a_loop_ended_with_requests_waiting() -> None:
+    # A SyncRunner or asyncio.run per call: a growth timer armed on an ended loop never
+    # fires, and the next loop must arm its own.
+    shard = Recorder("a", None)
+    pool = ShardedPool([shard], [10], warm=1, grow_after=0.001)
+
+    async def stranded() -> None:
+        shard.release = asyncio.Event()  # never set: the first request holds the slot
+        first = asyncio.ensure_future(
+            pool.handle_async_request(httpx.Request("GET", "http://e.test/1"))
+        )
+        await asyncio.sleep(0)
+        waiting = asyncio.ensure_future(
+            pool.handle_async_request(httpx.Request("GET", "http://e.test/2"))
+        )
+        await asyncio.sleep(0)
+        assert pool.waiting == 1
+        for job in (first, waiting):
+            job.cancel()
+        await asyncio.gather(first, waiting, return_exceptions=True)
+
+    async def later() -> None:
+        gate = asyncio.Event()
+        shard.release = gate
+        jobs = [
+            asyncio.ensure_future(
+                pool.handle_async_request(httpx.Request("GET", f"http://e.test/{i}"))
+            )
+            for i in range(3)
+        ]
+        for _ in range(200):
+            if shard.in_flight == 3:
+                break
+            await asyncio.sleep(0.001)
+        assert shard.in_flight == 3  # widened on this loop although nothing finished
+        gate.set()
+        await asyncio.gather(*jobs)
+
+    asyncio.run(stranded())
+    assert pool._in_flight == 0 and pool.waiting == 0
+    asyncio.run(later())

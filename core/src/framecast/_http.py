@@ -236,6 +236,7 @@ class ShardedPool(httpx.AsyncBaseTransport):
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._last_release = 0.0
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def allowed(self) -> int:
@@ -263,8 +264,10 @@ class ShardedPool(httpx.AsyncBaseTransport):
         self._waiters.append(future)
         expiry = None
         if self._allowed < self._total:
-            if self._timer is None:
+            if self._timer is None or self._timer_loop is not loop:
+                # (A timer left on a loop that has since ended would never fire.)
                 self._timer = loop.call_later(self._grow_after, self._grow, loop)
+                self._timer_loop = loop
         else:
             timeout = request.extensions.get("timeout", {}).get("pool")
             if timeout is not None:
