@@ -298,3 +298,36 @@ def test_a_host_plugin_returning_none_falls_through_to_the_provider() -> None:
     prepared = runner.prepare(GenerationRequest(prompt="a cat", camera="pan_left"))
     assert calls == ["a cat"]
     assert prepared.body["prompt"] == "a cat. Camera: camera pans left across the scene."
+
+
+# ---------------------------------------------------------------- one name, two distributions
+
+
+@pytest.fixture
+def rival_runway(broken_dist: Path) -> Path:
+    """``framecast-runway-fork 9.9`` registering ``runway`` again (and ``fine`` twice over:
+    the same registration found twice is no conflict)."""
+    info = broken_dist / "framecast_runway_fork-9.9.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: framecast-runway-fork\nVersion: 9.9\n"
+    )
+    (info / "entry_points.txt").write_text("[framecast]\nrunway = fc_broken:Fine\n")
+    return broken_dist
+
+
+def test_a_name_two_distributions_register_is_refused_naming_both(rival_runway) -> None:
+    entries = {e.name: e for e in list_providers({})}
+    assert entries["runway"].conflicts  # listed once, with the rival noted
+    assert not entries["fine"].conflicts
+    error = load_error("runway")
+    assert "registered more than once" in error.message
+    assert "framecast-runway-fork 9.9" in error.message
+    assert "framecast-runway 0.1.0" in error.message
+    assert "module:attribute" in error.message
+    assert check_provider("runway", env={}).error == error.message
+
+
+def test_an_ambiguous_name_can_still_be_used_by_its_path(rival_runway) -> None:
+    runner = Runner("framecast_runway:RunwayProvider", env=ENV)
+    assert runner.provider_name == "runway"

@@ -45,6 +45,9 @@ class ProviderEntry:
     value: str  # "module:attribute"
     distribution: str | None = None
     version: str | None = None
+    #: Other installed entry points under the same name (their ``describe()``): the name
+    #: is ambiguous and is refused until one is uninstalled.
+    conflicts: tuple[str, ...] = ()
 
     def describe(self) -> str:
         dist = f"{self.distribution} {self.version}" if self.distribution else "no distribution"
@@ -75,15 +78,19 @@ def list_providers(env: Mapping[str, str] | None = None) -> list[ProviderEntry]:
         if allowed is not None and ep.name not in allowed:
             continue
         dist = getattr(ep, "dist", None)
-        entries.setdefault(
-            ep.name,
-            ProviderEntry(
-                name=ep.name,
-                value=ep.value,
-                distribution=dist.metadata["Name"] if dist is not None else None,
-                version=dist.version if dist is not None else None,
-            ),
+        entry = ProviderEntry(
+            name=ep.name,
+            value=ep.value,
+            distribution=dist.metadata["Name"] if dist is not None else None,
+            version=dist.version if dist is not None else None,
         )
+        first = entries.get(ep.name)
+        if first is None:
+            entries[ep.name] = entry
+        elif (first.value, first.distribution) != (entry.value, entry.distribution):
+            # Two distributions claim one name: whichever importlib lists first would win
+            # silently, and which one that is depends on sys.path order.
+            entries[ep.name] = attrs.evolve(first, conflicts=(*first.conflicts, entry.describe()))
     return sorted(entries.values(), key=lambda e: e.name)
 
 
@@ -97,6 +104,14 @@ def find_entry(name: str, env: Mapping[str, str] | None = None) -> ProviderEntry
         return ProviderEntry(name=name.split(":", 1)[1], value=name)
     for entry in list_providers(env):
         if entry.name == name:
+            if entry.conflicts:
+                claims = [entry.describe(), *entry.conflicts]
+                raise PluginLoadError(
+                    f"provider name {name!r} is registered more than once: "
+                    f"{'; '.join(claims)}. Uninstall all but one, or name the provider by "
+                    f"its path (module:attribute, e.g. {entry.value.replace(' ', '')!r})",
+                    details={"provider": name, "entry_points": claims},
+                )
             return entry
     installed = [e.name for e in list_providers(env)]
     hint = (
