@@ -30,6 +30,7 @@ CLIENTS = (
     "framecast",
     "framecast-aiohttp",
     "framecast-1pool",
+    "framecast-eager",
     "raw",
     "raw-gated",
     "raw-aiohttp-gated",
@@ -78,7 +79,7 @@ class _Gate:
 
 
 async def _framecast(
-    base_url: str, aiohttp: bool, single_pool: bool = False
+    base_url: str, aiohttp: bool, single_pool: bool = False, eager: bool = False
 ) -> tuple[TaskFactory, Callable[[], Any]]:
     os.environ["RUNWAYML_BASE_URL"] = base_url
     os.environ["RUNWAYML_API_SECRET"] = FAKE_KEY
@@ -103,6 +104,12 @@ async def _framecast(
         transport = httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
         )
+    if eager:
+        from framecast._http import default_transport
+
+        # The sharded pool opening a connection for every request the gate admits, as it
+        # did before the connection ramp (docs/performance.md, fix 2).
+        transport = default_transport(100, warm=None)
     runner = Runner("runway", max_running_tasks=0, timeout=24 * 3600, transport=transport)
 
     async def task(i: int) -> Any:
@@ -205,6 +212,8 @@ async def _make(client: str, base_url: str, gate: int) -> tuple[TaskFactory, Cal
         return await _framecast(base_url, aiohttp=client.endswith("aiohttp"))
     if client == "framecast-1pool":
         return await _framecast(base_url, aiohttp=False, single_pool=True)
+    if client == "framecast-eager":
+        return await _framecast(base_url, aiohttp=False, eager=True)
     if client.startswith("raw"):
         return await _raw(
             base_url, gate if client.endswith("gated") else 0, aiohttp="aiohttp" in client

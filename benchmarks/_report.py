@@ -65,6 +65,7 @@ def ratios(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "sdk",
             "framecast-aiohttp",
             "framecast-1pool",
+            "framecast-eager",
         ):
             theirs = by_cell.get((other, n))
             if theirs is None:
@@ -201,15 +202,19 @@ def markdown(result: dict[str, Any]) -> str:
     for other, title in (
         ("framecast-aiohttp", "framecast (httpx transport, sharded) / framecast-aiohttp"),
         ("framecast-1pool", "framecast (sharded pool) / framecast-1pool (one wide pool)"),
+        ("framecast-eager", "framecast (connection ramp) / framecast-eager (all at once)"),
     ):
         key = f"cpu_vs_{other}"
         if all(row.get(key) == "not run" for row in result["ratios"]):
             continue
         lines.append("")
-        lines.append(f"CPU per task, {title}:")
+        lines.append(f"CPU per task, then RSS per in-flight task, {title}:")
         lines.append("")
         for row in result["ratios"]:
-            lines.append(f"- N = {row['n']:,}: {_ratio_text(row.get(key))}")
+            lines.append(
+                f"- N = {row['n']:,}: {_ratio_text(row.get(key))}, "
+                f"{_ratio_text(row.get(f'rss_vs_{other}'))}"
+            )
     startup = result.get("startup")
     if startup:
         lines.append("")

@@ -369,9 +369,12 @@ WARM_CONNECTIONS = SHARD_CONNECTIONS
 GROW_AFTER_SECONDS = 0.005
 
 
-def default_transport(max_connections: int | None) -> httpx.AsyncBaseTransport:
+def default_transport(
+    max_connections: int | None, *, warm: int | None = WARM_CONNECTIONS
+) -> httpx.AsyncBaseTransport:
     """The provider client's transport: httpx's own, split into shards of
-    ``SHARD_CONNECTIONS`` connections when a gate bounds the requests in flight."""
+    ``SHARD_CONNECTIONS`` connections when a gate bounds the requests in flight, opening
+    ``warm`` of them at first (``None``: all at once, as before issue 7's ramp)."""
     if max_connections is None or max_connections <= SHARD_CONNECTIONS:
         return httpx.AsyncHTTPTransport(
             limits=httpx.Limits(
@@ -393,7 +396,7 @@ def default_transport(max_connections: int | None) -> httpx.AsyncBaseTransport:
             )
         )
         remaining -= size
-    return ShardedPool(shards, capacities, warm=WARM_CONNECTIONS, grow_after=GROW_AFTER_SECONDS)
+    return ShardedPool(shards, capacities, warm=warm, grow_after=GROW_AFTER_SECONDS)
 
 
 def origin_of(url: httpx.URL | str) -> tuple[str, str, int | None]:
