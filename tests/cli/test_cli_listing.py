@@ -293,3 +293,29 @@ def test_a_default_model_per_mode_is_labelled_with_its_modes() -> None:
         "clip-1": " (default: first-last, image)",
         "t-2": " (default: text)",
     }
+
+
+def test_providers_flags_a_name_two_distributions_register(
+    invoke: Callable[..., Result], fake_site: Path, tmp_path: Path
+) -> None:
+    rival = tmp_path / "rival"
+    info = rival / "framecast_rival-0.2.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: framecast-rival\nVersion: 0.2\n")
+    (info / "entry_points.txt").write_text("[framecast]\nprobe = framecast_rival:Provider\n")
+    sys.path.append(str(rival))
+    try:
+        listed = invoke("providers")
+        as_json = invoke("providers", "--json")
+        refused = invoke("providers", "probe", "--json")
+    finally:
+        sys.path.remove(str(rival))
+    assert listed.exit_code == 0
+    assert "'probe' is registered more than once" in listed.stderr
+    assert "framecast-rival 0.2" in listed.stderr
+    probe = next(p for p in json.loads(as_json.stdout)["providers"] if p["name"] == "probe")
+    assert probe["distribution"] == "framecast-probe"
+    assert probe["conflicts"] == [
+        "entry point 'probe' (framecast_rival:Provider) from framecast-rival 0.2"
+    ]
+    assert "registered more than once" in json.loads(refused.stdout)["error"]

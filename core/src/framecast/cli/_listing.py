@@ -59,6 +59,12 @@ def _list_entries(out: Output, entries: list[ProviderEntry]) -> int:
     for entry in entries:
         table.add_row(entry.name, entry.distribution or "-", entry.version or "-", entry.value)
     out.stdout.print(table)
+    for entry in entries:
+        if entry.conflicts:
+            out.message(
+                f"framecast: {entry.name!r} is registered more than once (also "
+                f"{'; '.join(entry.conflicts)}): it is refused until one is uninstalled"
+            )
     return 0
 
 
@@ -161,12 +167,15 @@ def _option_cells(spec: OptionSpec) -> tuple[str, str, str, str]:
 
 
 def _entry_dict(entry: ProviderEntry) -> dict[str, Any]:
-    return {
+    result: dict[str, Any] = {
         "name": entry.name,
         "distribution": entry.distribution,
         "version": entry.version,
         "entry_point": entry.value,
     }
+    if entry.conflicts:
+        result["conflicts"] = list(entry.conflicts)
+    return result
 
 
 def _check_dict(check: ProviderCheck) -> dict[str, Any]:
