@@ -316,3 +316,19 @@ def test_the_pool_still_widens_after_a_loop_ended_with_requests_waiting() -> Non
     asyncio.run(stranded())
     assert pool._in_flight == 0 and pool.waiting == 0
     asyncio.run(later())
+
+
+async def test_a_queue_whose_head_waits_too_long_widens_the_pool_though_answers_flow() -> None:
+    # A steady load the connections cannot carry: answers keep coming (never a quiet
+    # interval), but the first in line waits longer and longer.
+    class Steady(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            await asyncio.sleep(0.002)
+            return httpx.Response(200, request=request)
+
+    pool = Widening([Steady()], [40], warm=2, grow_after=60.0, max_wait=0.01)
+    async with httpx.AsyncClient(transport=pool) as client:
+        answers = await asyncio.gather(*(client.get("http://e.test/x") for _ in range(60)))
+    assert all(a.status_code == 200 for a in answers)
+    assert pool.steps and pool.steps[0] == 3  # 2 -> 3: half as many again, at least one
+    assert pool.allowed > 2

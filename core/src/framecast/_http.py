@@ -204,13 +204,15 @@ class ShardedPool(httpx.AsyncBaseTransport):
 
     Not every request the gate admits gets a connection at once. ``warm`` requests may be in
     flight from the start; beyond that a request waits here, in arrival order, for one to
-    finish. When requests are waiting and none has finished for ``grow_after`` seconds, the
-    limit grows by half (at least one), up to the sum of the capacities, and never shrinks.
-    A client whose requests come back quickly — its own CPU is the limit — therefore keeps
-    a few connections (each costs ~15 KiB, and more would not make it faster), while against
-    a distant API the limit reaches the full width within a few ``grow_after`` steps. Only a
-    pool at its full width waits on the request's pool timeout (``httpx.PoolTimeout``, like
-    httpcore's own queue); below it, growth bounds every wait.
+    finish. The limit grows by half (at least one), up to the sum of the capacities, when
+    requests are waiting and none has finished for ``grow_after`` seconds, or when the
+    first in line has waited ``max_wait`` seconds; it never shrinks. A client whose requests
+    come back quickly — its own CPU is the limit — therefore keeps a few connections (each
+    costs ~15 KiB, and more would not make it faster); a burst against a distant API gets
+    the full width within a few ``grow_after`` steps; and a steady load that the connections
+    cannot carry makes a queue whose head waits ``max_wait``, so it grows until they can.
+    Only a pool at its full width waits on the request's pool timeout
+    (``httpx.PoolTimeout``, like httpcore's own queue); below it, growth bounds every wait.
 
     The response body is read before the request counts as done, as in ``GatedTransport``:
     the connection is busy until then.
@@ -223,6 +225,7 @@ class ShardedPool(httpx.AsyncBaseTransport):
         *,
         warm: int | None = None,
         grow_after: float = 0.005,
+        max_wait: float = 0.25,
     ) -> None:
         if not shards or len(shards) != len(capacities):
             raise ValueError("ShardedPool needs at least one shard, and one capacity per shard")
@@ -232,8 +235,10 @@ class ShardedPool(httpx.AsyncBaseTransport):
         self._total = sum(capacities)
         self._allowed = self._total if warm is None else max(1, min(warm, self._total))
         self._grow_after = grow_after
+        self._max_wait = max_wait
         self._in_flight = 0
-        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        # (future, when it began to wait), first in line first.
+        self._waiters: collections.deque[tuple[asyncio.Future[None], float]] = collections.deque()
         self._last_release = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
@@ -261,12 +266,13 @@ class ShardedPool(httpx.AsyncBaseTransport):
             return
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._waiters.append(future)
+        self._waiters.append((future, loop.time()))
         expiry = None
         if self._allowed < self._total:
             if self._timer is None or self._timer_loop is not loop:
                 # (A timer left on a loop that has since ended would never fire.)
-                self._timer = loop.call_later(self._grow_after, self._grow, loop)
+                wait = min(self._grow_after, self._max_wait)
+                self._timer = loop.call_later(wait, self._grow, loop)
                 self._timer_loop = loop
         else:
             timeout = request.extensions.get("timeout", {}).get("pool")
@@ -291,7 +297,7 @@ class ShardedPool(httpx.AsyncBaseTransport):
     def _release(self) -> None:
         self._last_release = asyncio.get_running_loop().time()
         while self._waiters:
-            future = self._waiters.popleft()
+            future, _ = self._waiters.popleft()
             if not future.done():
                 future.set_result(None)  # the slot passes straight to the next waiter
                 return
@@ -302,20 +308,22 @@ class ShardedPool(httpx.AsyncBaseTransport):
         if not self._waiters or self._allowed >= self._total:
             return
         now = loop.time()
-        if now - self._last_release >= self._grow_after:
+        quiet = now - self._last_release >= self._grow_after
+        if quiet or now - self._waiters[0][1] >= self._max_wait:
             # Half as many again, like TCP's slow start: a distant API reaches the full
             # width in a few steps; a client limited by its own CPU rarely gets here.
             step = min(max(1, self._allowed // 2), self._total - self._allowed)
             self._allowed += step
             self._last_release = now  # the next step needs another quiet interval
             while step and self._waiters:
-                future = self._waiters.popleft()
+                future, _ = self._waiters.popleft()
                 if not future.done():
                     self._in_flight += 1
                     step -= 1
                     future.set_result(None)
         if self._waiters and self._allowed < self._total:
-            self._timer = loop.call_at(self._last_release + self._grow_after, self._grow, loop)
+            due = min(self._last_release + self._grow_after, self._waiters[0][1] + self._max_wait)
+            self._timer = loop.call_at(max(due, now), self._grow, loop)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await self._admit(request)
@@ -352,12 +360,12 @@ def _expire(future: asyncio.Future[None]) -> None:
 
 
 def _discard(
-    waiters: collections.deque[asyncio.Future[None]], future: asyncio.Future[None]
+    waiters: collections.deque[tuple[asyncio.Future[None], float]], future: asyncio.Future[None]
 ) -> None:
-    try:
-        waiters.remove(future)
-    except ValueError:
-        pass
+    for entry in waiters:
+        if entry[0] is future:
+            waiters.remove(entry)
+            return
 
 
 #: Connections per shard of the default transport: small enough that httpcore's walk stays
