@@ -620,12 +620,11 @@ class Runner:
             if state["cancel"] and not ambiguous:
                 raise asyncio.CancelledError()
             track.sent = False
-            http = self._http()
             ticket = await self._gate_ticket()
             token = current_submit.set(track)
             ticket_token = current_ticket.set(ticket)
             try:
-                handle = await self._hook.submit(prepared=p.prepared, http=http)
+                handle = await self._hook.submit(prepared=p.prepared, http=self._http())
                 return self._complete_handle(handle, p)
             except ProviderError as exc:
                 if not track.sent:
@@ -956,18 +955,18 @@ class Runner:
         (``GateTicket``); the caller hands it back when the hook returns."""
         from ._http import GateTicket
 
-        assert self._gate is not None  # made with the client
+        self._ensure_gates()
+        assert self._gate is not None
         await self._gate.acquire()
         return GateTicket(self._gate)
 
     async def _poll_once(self, handle: TaskHandle) -> TaskState:
         from ._http import current_ticket
 
-        http = self._http()
         ticket = await self._gate_ticket()
         ticket_token = current_ticket.set(ticket)
         try:
-            state = await self._hook.poll(handle=handle, http=http)
+            state = await self._hook.poll(handle=handle, http=self._http())
         except FramecastError as exc:
             if exc.handle is None:
                 exc.handle = handle
