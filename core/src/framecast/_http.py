@@ -2,7 +2,10 @@
 
 httpcore's pool rescans its whole queue on every request added or released, which makes
 thousands of queued requests quadratic (encode/httpcore#1035): requests therefore wait in
-a FIFO gate *before* reaching the pool, which never holds more than the gate's width.
+a FIFO gate *before* reaching the pool, which never holds more than the gate's width. The
+runner takes a request's gate slot before the provider's hook even builds it
+(``GateTicket``), and the default transport (``ShardedPool``) opens connections only as
+fast as answers show they are needed (docs/performance.md).
 """
 
 from __future__ import annotations
