@@ -77,6 +77,8 @@ _EXPORTS: dict[str, str] = {
     "parse_ratio": "._ratios",
     "nearest_ratio": "._ratios",
     "same_aspect": "._ratios",
+    # for a provider's classify(): Retry-After as seconds
+    "parse_retry_after": "._retry",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -139,6 +141,6 @@ if TYPE_CHECKING:
         TaskStatus,
     )
     from ._ratios import nearest_ratio, parse_ratio, same_aspect
-    from ._retry import RetryPolicy
+    from ._retry import RetryPolicy, parse_retry_after
     from ._runner import Runner, SyncRunner, generate
     from .hookspecs import HOOKSPEC_VERSION, hookimpl, hookspec

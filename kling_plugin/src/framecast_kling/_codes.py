@@ -6,12 +6,10 @@ The code in the JSON body decides, never the HTTP status: 429 carries both throt
 
 from __future__ import annotations
 
-import email.utils
-import time
 from collections.abc import Mapping
 
 import httpx
-from framecast import Classification, Outcome
+from framecast import Classification, Outcome, parse_retry_after
 
 from ._wire import business_code, error_message
 
@@ -103,15 +101,4 @@ def classify_response(response: httpx.Response, phase: str) -> Classification | 
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when - time.time())
+    return parse_retry_after(response.headers.get("Retry-After"))

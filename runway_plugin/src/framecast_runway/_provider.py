@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import hashlib
 import logging
@@ -37,6 +36,7 @@ from framecast import (
     ValidationError,
     compose_prompt,
     hookimpl,
+    parse_retry_after,
 )
 
 from ._auth import RunwayAuth
@@ -446,18 +446,7 @@ def _retry_after(response: httpx.Response) -> float | None:
             return max(0.0, float(millis) / 1000)
         except ValueError:
             pass
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    return parse_retry_after(response.headers.get("retry-after"))
 
 
 def _task_url(handle: TaskHandle, http: httpx.AsyncClient) -> str:
