@@ -13,6 +13,20 @@ done
 
 "$PYTHON" -m pip install --quiet --disable-pip-version-check "${packages[@]}" -r requirements-dev.txt
 
+# The docs examples run in fresh venvs holding only what each page says to install, built
+# offline from this wheelhouse (tests/docs/_venvs.py): a page missing an install step fails.
+wheelhouse=$(mktemp -d)
+trap 'rm -rf "$wheelhouse"' EXIT
+wheel_dirs=(./core)
+for dir in runway_plugin kling_plugin plugins/*/; do
+  dir=${dir%/}
+  [ "$dir" = plugins/_template ] && continue
+  [ -f "$dir/pyproject.toml" ] && wheel_dirs+=("./$dir")
+done
+"$PYTHON" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$wheelhouse" \
+  "${wheel_dirs[@]}" setuptools wheel
+export FRAMECAST_WHEELHOUSE="$wheelhouse"
+
 echo "== ruff"
 "$PYTHON" -m ruff check .
 "$PYTHON" -m ruff format --check --quiet .

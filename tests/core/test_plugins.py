@@ -217,6 +217,21 @@ def test_an_unknown_provider_name_lists_the_installed_ones() -> None:
     assert set(caught.value.details["installed"]) >= REAL
 
 
+def test_a_shipped_provider_that_is_not_installed_names_its_install_command() -> None:
+    env = {"FRAMECAST_PLUGINS": "preview"}  # as after the quick start's install
+    with pytest.raises(ConfigurationError) as caught:
+        Runner("kling", env=env)
+    message = caught.value.message
+    assert "unknown provider 'kling'; installed: preview" in message
+    assert "framecast-kling" in message and "pip install ./kling_plugin" in message
+
+
+def test_a_misspelt_provider_name_is_told_to_check_the_spelling() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        find_entry("klnig", env={})
+    assert "spelling" in caught.value.message and "pip install ./" not in caught.value.message
+
+
 def test_module_attribute_names_a_provider_class() -> None:
     runner = Runner("tests.core.acme:AcmeProvider", env=ENV)
     assert runner.provider_name == "acme"

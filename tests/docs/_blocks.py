@@ -11,6 +11,10 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 #: An HTML comment on the line(s) before a fence marks the block runnable; it is invisible
 #: when the page is rendered.
 RUN_MARKER = "<!-- run -->"
+#: A page whose examples need more than the quick start's install (``pip install ./core
+#: ./plugins/preview``) says so at its top, for readers in words and for the docs test in
+#: this comment: ``<!-- needs: framecast-kling framecast-runway -->``.
+_NEEDS = re.compile(r"^<!--\s*needs:\s*(?P<dists>[\w\s.-]*?)\s*-->\s*$")
 _FENCE = re.compile(r"^```(\w+)?\s*$")
 
 
@@ -21,6 +25,7 @@ class Block:
     language: str
     code: str
     runnable: bool
+    needs: tuple[str, ...] = ()  # distributions beyond the quick start's, from the page
 
     @property
     def id(self) -> str:
@@ -38,8 +43,19 @@ def blocks(language: str | None = None) -> list[Block]:
     return [b for b in found if language is None or b.language == language]
 
 
+def needs(page: Path) -> tuple[str, ...]:
+    """The distributions a page's ``needs`` marker names (sorted), ``()`` without one."""
+    found: set[str] = set()
+    for line in page.read_text(encoding="utf-8").splitlines():
+        match = _NEEDS.match(line.strip())
+        if match:
+            found.update(match.group("dists").split())
+    return tuple(sorted(found))
+
+
 def _page_blocks(page: Path) -> list[Block]:
     lines = page.read_text(encoding="utf-8").splitlines()
+    page_needs = needs(page)
     result: list[Block] = []
     i = 0
     while i < len(lines):
@@ -60,6 +76,7 @@ def _page_blocks(page: Path) -> list[Block]:
                 language=match.group(1) or "",
                 code="\n".join(lines[start + 1 : j]) + "\n",
                 runnable=_marked(lines, start),
+                needs=page_needs,
             )
         )
         i = j + 1

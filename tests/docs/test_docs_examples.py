@@ -5,9 +5,11 @@ an async REPL: those snippets are fragments of an async function); every toml an
 block must parse and every bash block must be valid shell. Blocks marked
 ``<!-- run -->`` are run for real — python blocks as a script, bash blocks with
 ``bash -e`` — each in a fresh temporary working folder holding a copy of ``examples/``,
-with the offline preview provider and no credentials. A ``framecast.toml`` there sets the
-preview's ``short_side`` to 144 px so every render takes about a second; nothing else
-about the examples is changed.
+with no credentials, in a fresh venv that holds only what the page says to install: the
+quick start's ``framecast`` and ``framecast-preview``, plus the distributions of the page's
+``<!-- needs: ... -->`` marker (installed offline from ``FRAMECAST_WHEELHOUSE``, which
+``scripts/test.sh`` builds). A ``framecast.toml`` there sets the preview's ``short_side``
+to 144 px so every render takes about a second; nothing else about the examples is changed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -25,7 +26,8 @@ import pytest
 
 from tests.conftest import CREDENTIAL_VARIABLES
 
-from ._blocks import DOCS, Block, blocks
+from ._blocks import DOCS, Block, blocks, needs, pages
+from ._venvs import WHEELHOUSE_VARIABLE, Venvs, distributions, wheelhouse
 
 ROOT = DOCS.parent
 PYTHON_BLOCKS = blocks("python")
@@ -87,25 +89,63 @@ def test_runnable_blocks_are_python_or_bash() -> None:
     assert not odd, f"only python and bash blocks can be run: {odd}"
 
 
-def _workdir(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+@pytest.mark.parametrize("page", pages(), ids=lambda p: p.name)
+def test_a_page_that_needs_a_plugin_says_how_to_install_it(page: Path) -> None:
+    known = distributions()
+    text = page.read_text(encoding="utf-8")
+    head = text.split("\n## ", 1)[0]  # before the first section: where a reader starts
+    installs = [
+        line.split("pip install", 1)[1].split()
+        for line in head.splitlines()
+        if "pip install" in line
+    ]
+    shown = {word.strip("`").rstrip("/") for words in installs for word in words}
+    for dist in needs(page):
+        assert dist in known, f"{page.name} needs {dist!r}, which is no distribution here"
+        folder = "./" + known[dist].relative_to(ROOT).as_posix()
+        assert folder in shown or dist in shown, (
+            f"{page.name} needs {dist} but its top shows no 'pip install ... {folder}'"
+        )
+
+
+@pytest.fixture(scope="session")
+def venvs(tmp_path_factory: pytest.TempPathFactory) -> Venvs:
+    wheels = wheelhouse()
+    if wheels is None:
+        message = (
+            f"{WHEELHOUSE_VARIABLE} is not set: run the suite through scripts/test.sh, which "
+            "builds the wheelhouse the docs examples install from"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return Venvs(tmp_path_factory.mktemp("docs-venvs"), wheels)
+
+
+def _workdir(tmp_path: Path, venvs: Venvs, block: Block) -> tuple[Path, dict[str, str], Path]:
     work = tmp_path / "work"
     shutil.copytree(ROOT / "examples", work / "examples")
     (work / "framecast.toml").write_text(FAST_PREVIEW, encoding="utf-8")
+    python = venvs.python(block.needs)
     env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
+    env = {k: v for k, v in env.items() if not k.startswith("FRAMECAST_")}
     env["FRAMECAST_PREVIEW_DIR"] = str(tmp_path / "preview-cache")
-    # Like a user's script: installed packages only, and `python` is this interpreter.
+    env["FRAMECAST_LOG"] = str(tmp_path / "tasks.db")
+    env.update(venvs.offline_pip_environment())
+    # Like a user's script: the venv's packages only, and `python` is the venv's.
     env.pop("PYTHONPATH", None)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return work, env
+    env.pop("VIRTUAL_ENV", None)
+    env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
+    return work, env, python
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=lambda b: b.id)
-def test_runnable_block_runs(block: Block, tmp_path: Path) -> None:
-    work, env = _workdir(tmp_path)
+def test_runnable_block_runs(block: Block, tmp_path: Path, venvs: Venvs) -> None:
+    work, env, python = _workdir(tmp_path, venvs, block)
     if block.language == "python":
         script = work / "example.py"
         script.write_text(block.code, encoding="utf-8")
-        command = [sys.executable, str(script)]
+        command = [str(python), str(script)]
     else:
         script = work / "example.sh"
         script.write_text(block.code, encoding="utf-8")

@@ -113,15 +113,40 @@ def find_entry(name: str, env: Mapping[str, str] | None = None) -> ProviderEntry
                     details={"provider": name, "entry_points": claims},
                 )
             return entry
+    raise unknown_provider(name, env)
+
+
+#: The plugins framecast's repository ships: provider name -> (distribution, its folder
+#: in the repository). Only for wording the "install it" hint; discovery never reads it.
+FRAMECAST_PLUGINS_SHIPPED: Mapping[str, tuple[str, str]] = {
+    "preview": ("framecast-preview", "./plugins/preview"),
+    "runway": ("framecast-runway", "./runway_plugin"),
+    "kling": ("framecast-kling", "./kling_plugin"),
+    "google": ("framecast-google", "./plugins/google"),
+    "luma": ("framecast-luma", "./plugins/luma"),
+    "seedance": ("framecast-seedance", "./plugins/seedance"),
+}
+
+
+def unknown_provider(name: str, env: Mapping[str, str] | None = None) -> ConfigurationError:
+    """The error for a provider name no installed plugin registers: what is installed, and
+    the command that installs the one asked for."""
     installed = [e.name for e in list_providers(env)]
-    hint = (
-        f"installed: {', '.join(installed)}"
-        if installed
-        else "no provider is installed (pip install ./plugins/preview for the offline one)"
-    )
+    shown = f"installed: {', '.join(installed)}" if installed else "no provider is installed"
     limited = " (limited by FRAMECAST_PLUGINS)" if _allowed(env) else ""
-    raise ConfigurationError(
-        f"unknown provider {name!r}; {hint}{limited}",
+    if name in FRAMECAST_PLUGINS_SHIPPED and name not in installed:
+        distribution, folder = FRAMECAST_PLUGINS_SHIPPED[name]
+        todo = (
+            f"install its plugin, {distribution}: pip install {folder} "
+            "(from a clone of the framecast repository)"
+        )
+    else:
+        todo = (
+            "install the plugin distribution that provides it, or check the spelling "
+            "('framecast providers' lists what is installed)"
+        )
+    return ConfigurationError(
+        f"unknown provider {name!r}; {shown}{limited}. To use it, {todo}",
         details={"provider": name, "installed": installed},
     )
 

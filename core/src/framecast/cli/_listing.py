@@ -24,19 +24,11 @@ INSTALL_HINT = (
 
 
 def show_providers(out: Output, *, name: str | None, check: bool) -> int:
-    from .._errors import ConfigurationError
-    from .._plugins import check_provider, list_providers
+    from .._plugins import check_provider, list_providers, unknown_provider
 
     if name is not None:
         if ":" not in name and name not in {entry.name for entry in list_providers()}:
-            installed = [entry.name for entry in list_providers()]
-            shown = ", ".join(installed) if installed else "none"
-            return out.error(
-                ConfigurationError(
-                    f"unknown provider {name!r}; installed: {shown}",
-                    details={"provider": name, "installed": installed},
-                )
-            )
+            return out.error(unknown_provider(name))
         return _list_checks(out, [check_provider(name)], single=True)
     entries = list_providers()
     if not check:
