@@ -11,6 +11,10 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 #: An HTML comment on the line(s) before a fence marks the block runnable; it is invisible
 #: when the page is rendered.
 RUN_MARKER = "<!-- run -->"
+#: Every other python or shell block says why it cannot run as written:
+#: ``<!-- fragment: a hook implementation, part of a provider class -->``. A python fragment
+#: must still compile.
+_FRAGMENT = re.compile(r"^<!--\s*fragment:\s*\S.*-->$")
 #: A page whose examples need more than the quick start's install (``pip install ./core
 #: ./plugins/preview``) says so at its top, for readers in words and for the docs test in
 #: this comment: ``<!-- needs: framecast-kling framecast-runway -->``.
@@ -25,6 +29,7 @@ class Block:
     language: str
     code: str
     runnable: bool
+    fragment: bool
     needs: tuple[str, ...] = ()  # distributions beyond the quick start's, from the page
 
     @property
@@ -33,7 +38,8 @@ class Block:
 
 
 def pages() -> list[Path]:
-    return sorted(DOCS.glob("*.md"))
+    """docs/*.md and the README, whose examples are held to the same rules."""
+    return [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]
 
 
 def blocks(language: str | None = None) -> list[Block]:
@@ -75,7 +81,8 @@ def _page_blocks(page: Path) -> list[Block]:
                 line=start + 1,
                 language=match.group(1) or "",
                 code="\n".join(lines[start + 1 : j]) + "\n",
-                runnable=_marked(lines, start),
+                runnable=_marked(lines, start) == RUN_MARKER,
+                fragment=_FRAGMENT.match(_marked(lines, start)) is not None,
                 needs=page_needs,
             )
         )
@@ -83,8 +90,9 @@ def _page_blocks(page: Path) -> list[Block]:
     return result
 
 
-def _marked(lines: list[str], fence: int) -> bool:
+def _marked(lines: list[str], fence: int) -> str:
+    """The line before a fence (blank lines skipped): where its marker stands."""
     k = fence - 1
     while k >= 0 and not lines[k].strip():
         k -= 1
-    return k >= 0 and lines[k].strip() == RUN_MARKER
+    return lines[k].strip() if k >= 0 else ""

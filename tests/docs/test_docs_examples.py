@@ -84,6 +84,17 @@ def test_bash_block_is_valid_shell(block: Block) -> None:
     assert done.returncode == 0, f"{block.id}: {done.stderr}"
 
 
+SCRIPTS = [b for b in blocks() if b.language in ("python", "bash", "sh", "console")]
+
+
+@pytest.mark.parametrize("block", SCRIPTS, ids=lambda b: b.id)
+def test_every_script_block_runs_or_says_why_not(block: Block) -> None:
+    assert block.runnable or block.fragment, (
+        f"{block.id}: mark it <!-- run --> (the docs test runs it) or "
+        "<!-- fragment: why it cannot run as written -->"
+    )
+
+
 def test_runnable_blocks_are_python_or_bash() -> None:
     odd = [b.id for b in RUNNABLE if b.language not in ("python", "bash")]
     assert not odd, f"only python and bash blocks can be run: {odd}"

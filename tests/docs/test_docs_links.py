@@ -30,6 +30,8 @@ def slug(heading: str) -> str:
 def links() -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for page in pages():
+        if page.parent != DOCS:
+            continue  # the README's links are relative to the repository root
         text = FENCE.sub("", page.read_text(encoding="utf-8"))
         found.extend((page.name, target) for target in LINK.findall(text))
     return [(p, t) for p, t in found if not re.match(r"^[a-z]+:", t)]
