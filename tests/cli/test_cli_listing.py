@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -131,7 +132,17 @@ def test_check_shows_models_and_reports_broken_providers_without_failing(
     assert "5*, 10" in out  # the default duration is starred
     assert "200 chars" in out  # the prompt limit
     style = next(line for line in out.splitlines() if line.strip().startswith("style"))
-    assert style.split() == ["style", "str", "plain,", "cinematic", "plain", "clip-1"]
+    assert style.split() == [
+        "style:",
+        "str;",
+        "allowed",
+        "plain,",
+        "cinematic;",
+        "default",
+        "plain;",
+        "models",
+        "clip-1",
+    ]
     assert "broken" in out and "libfoo" in out and "cannot load" in out
     assert fake_site.exists(), "--check must import the providers"
 
@@ -285,13 +296,13 @@ def test_a_default_model_per_mode_is_labelled_with_its_modes() -> None:
     from ._scripted import ScriptedProvider
 
     info = ScriptedProvider(ProviderSettings(name="scripted")).provider_info()
-    assert _default_labels(info) == {"clip-1": " (default)"}
+    assert _default_labels(info) == {"clip-1": "\n(default)"}
     split = attrs.evolve(
         info, default_models={Mode.IMAGE: "clip-1", Mode.FIRST_LAST: "clip-1", Mode.TEXT: "t-2"}
     )
     assert _default_labels(split) == {
-        "clip-1": " (default: first-last, image)",
-        "t-2": " (default: text)",
+        "clip-1": "\n(default for first-last, image requests)",
+        "t-2": "\n(default for text requests)",
     }
 
 
@@ -319,3 +330,28 @@ def test_providers_flags_a_name_two_distributions_register(
         "entry point 'probe' (framecast_rival:Provider) from framecast-rival 0.2"
     ]
     assert "registered more than once" in json.loads(refused.stdout)["error"]
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
+@pytest.mark.parametrize("provider", ["runway", "kling"])
+def test_model_names_are_never_cut_at_80_columns(
+    invoke: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, provider: str, terminal: bool
+) -> None:
+    pytest.importorskip(f"framecast_{provider}")
+    from framecast._plugins import check_provider
+
+    monkeypatch.setenv("COLUMNS", "80")
+    if terminal:
+        monkeypatch.setenv("TTY_COMPATIBLE", "1")
+        monkeypatch.setenv("TTY_INTERACTIVE", "1")
+        monkeypatch.setenv("FORCE_COLOR", "1")
+    result = invoke("providers", provider)
+    assert result.exit_code == 0
+    assert "…" not in result.stdout
+    info = check_provider(provider).info
+    assert info is not None
+    words = set(re.sub(r"\x1b\[[0-9;]*m", "", result.stdout).split())
+    for model in info.models:
+        assert model.name in words or f"{model.name}:" in words, f"{model.name} is cut"
+    assert "(default for" in result.stdout or "(default)" in result.stdout
+    assert ("durations (s)" in result.stdout) is terminal  # a table only on a terminal

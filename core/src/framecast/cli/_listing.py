@@ -83,13 +83,45 @@ def _list_checks(out: Output, checks: list[ProviderCheck], *, single: bool = Fal
         info: ProviderInfo = check.info
         out.stdout.print(f"[bold]{escape(entry.name)}[/] ({escape(origin)})")
         defaults = _default_labels(info)
-        table = Table("model", "kind", "modes", "ratios", "durations (s)", "prompt", box=None)
-        for model in info.models:
-            table.add_row(*(escape(cell) for cell in _model_row(model, defaults)))
-        out.stdout.print(table)
+        rows = [_model_row(model, defaults) for model in info.models]
+        if not out.stdout.is_terminal:
+            # Piped (grep, a file): one line per model, nothing wrapped or cut.
+            for name, kind, modes, ratios, durations, prompt in rows:
+                out.stdout.print(
+                    escape(
+                        f"  {name.replace(chr(10), ' ')}: {kind}; modes {modes}; ratios {ratios}; "
+                        f"durations {durations}; prompt {prompt}"
+                    ),
+                    soft_wrap=True,
+                )
+        else:
+            table = Table(box=None)
+            # A model name is what users type: never wrapped or cut; the other columns wrap.
+            widest = max((len(row[0].split("\n", 1)[0]) for row in rows), default=5)
+            table.add_column("model", min_width=widest, overflow="fold")
+            for header in ("kind", "modes", "ratios", "durations (s)", "prompt"):
+                table.add_column(header)
+            for row in rows:
+                table.add_row(*(escape(cell) for cell in row))
+            out.stdout.print(table)
         options = _option_rows(info)
-        if options:
-            table = Table("option (-o)", "type", "allowed", "default", "models", box=None)
+        if options and not out.stdout.is_terminal:
+            out.stdout.print("  options (-o NAME VALUE):")
+            for name, kind, allowed, default, models in options:
+                out.stdout.print(
+                    escape(
+                        f"  {name}: {kind}; allowed {allowed}; default {default}; models {models}"
+                    ),
+                    soft_wrap=True,
+                )
+        elif options:
+            table = Table(box=None)
+            widest = max(len(row[0]) for row in options)
+            table.add_column("option (-o)", min_width=widest, overflow="fold")
+            table.add_column("type")
+            table.add_column("allowed", overflow="fold")
+            table.add_column("default", overflow="fold")
+            table.add_column("models", overflow="fold")
             for row in options:
                 table.add_row(*(escape(cell) for cell in row))
             out.stdout.print(table)
@@ -105,14 +137,16 @@ def _default_labels(info: ProviderInfo) -> dict[str, str]:
     for mode, name in info.default_models.items():
         modes_of.setdefault(name, []).append(mode.value)
     if len(modes_of) <= 1:
-        return {name: " (default)" for name in modes_of}
-    return {name: f" (default: {', '.join(sorted(m))})" for name, m in modes_of.items()}
+        return {name: "\n(default)" for name in modes_of}
+    return {
+        name: f"\n(default for {', '.join(sorted(m))} requests)" for name, m in modes_of.items()
+    }
 
 
 def _model_row(model: ModelInfo, defaults: dict[str, str]) -> tuple[str, ...]:
     name = model.name + defaults.get(model.name, "")
     if model.withdrawn:
-        name += f" (withdrawn; use {model.replacement})" if model.replacement else " (withdrawn)"
+        name += f"\n(withdrawn; use {model.replacement})" if model.replacement else "\n(withdrawn)"
     modes = ", ".join(sorted(mode.value for mode in model.modes))
     if model.any_ratio:
         ratios = "any W:H"
