@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -181,6 +182,15 @@ def test_providers_name_checks_only_that_one(
     assert not fake_site.exists(), "only the named provider is imported"
 
 
+def test_providers_name_that_cannot_load_exits_2(
+    invoke: Callable[..., Result], fake_site: Path
+) -> None:
+    result = invoke("providers", "broken")
+    assert result.exit_code == 2
+    assert "cannot load" in result.stdout
+    assert invoke("providers", "broken", "--json").exit_code == 2
+
+
 def test_providers_unknown_name_exits_2_listing_what_is_installed(
     invoke: Callable[..., Result], fake_site: Path
 ) -> None:
@@ -190,20 +200,42 @@ def test_providers_unknown_name_exits_2_listing_what_is_installed(
     assert "broken, probe, scripted" in result.stderr
 
 
+@pytest.fixture
+def nothing_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    real = metadata.entry_points
+
+    def entry_points(**selection: Any) -> Any:
+        if selection.get("group") == "framecast":
+            return metadata.EntryPoints(())
+        return real(**selection)
+
+    monkeypatch.setattr(metadata, "entry_points", entry_points)
+
+
 def test_no_provider_installed_says_how_to_add_one(
-    invoke: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+    invoke: Callable[..., Result], nothing_installed: None
 ) -> None:
-    monkeypatch.setenv("FRAMECAST_PLUGINS", "no-provider-has-this-name")
     result = invoke("providers", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"providers": []}
     assert "pip install" in result.stderr
 
 
-def test_framecast_alone_shows_help_and_how_to_add_a_provider(
+def test_framecast_plugins_naming_nothing_installed_is_a_setting_to_fix(
     invoke: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FRAMECAST_PLUGINS", "no-provider-has-this-name")
+    monkeypatch.setenv("FRAMECAST_PLUGINS", "nosuch")
+    result = invoke("providers")
+    assert result.exit_code == 2
+    assert "FRAMECAST_PLUGINS=nosuch names no installed provider" in result.stderr
+    assert "no provider is installed" not in result.stderr
+
+
+def test_framecast_alone_shows_help_and_how_to_add_a_provider(
+    invoke: Callable[..., Result], nothing_installed: None
+) -> None:
     result = invoke()
     assert result.exit_code == 0
     assert "Commands:" in result.stdout and "generate" in result.stdout

@@ -47,6 +47,12 @@ BROKEN_MODULE = textwrap.dedent(
             return None
 
 
+    class AsyncPrepare(AcmeProvider):
+        @hookimpl
+        async def prepare(self, request, model, ratio_plan, camera_plan):
+            return None
+
+
     class Crashes(AcmeProvider):
         def __init__(self, settings):
             raise RuntimeError("constructor exploded")
@@ -74,6 +80,7 @@ ENTRY_POINTS = textwrap.dedent(
     fine = fc_broken:Fine
     misspelt = fc_broken:Misspelt
     syncsubmit = fc_broken:SyncSubmit
+    asyncprepare = fc_broken:AsyncPrepare
     crashes = fc_broken:Crashes
     notaclass = fc_broken:not_a_class
     nopoll = fc_broken:NoPoll
@@ -110,6 +117,20 @@ def test_a_misspelt_hook_is_refused_naming_entry_point_distribution_and_hook(bro
     assert "'misspelt'" in error.message
     assert "framecast-broken 0.1" in error.message
     assert "translate_camra" in error.message
+    assert " object at 0x" not in error.message  # pluggy's repr of the instance
+
+
+def test_a_sync_hook_written_as_async_def_is_refused_at_load(broken_dist) -> None:
+    error = load_error("asyncprepare")
+    assert "'prepare'" in error.message and "plain 'def'" in error.message
+    assert "'asyncprepare'" in error.message and "framecast-broken" in error.message
+
+
+def test_plugin_load_error_is_public() -> None:
+    import framecast
+
+    assert framecast.PluginLoadError is PluginLoadError
+    assert issubclass(framecast.PluginLoadError, framecast.ConfigurationError)
 
 
 def test_a_sync_submit_is_refused_naming_the_hook(broken_dist) -> None:

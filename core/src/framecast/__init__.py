@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "TaskNotFound": "._errors",
     "GenerationFailed": "._errors",
     "FramecastCancelled": "._errors",
+    "PluginLoadError": "._plugins",
     "exit_code_for": "._errors",
     # camera
     "CameraMove": "._camera",
@@ -140,6 +141,7 @@ if TYPE_CHECKING:
         TaskState,
         TaskStatus,
     )
+    from ._plugins import PluginLoadError
     from ._ratios import nearest_ratio, parse_ratio, same_aspect
     from ._retry import RetryPolicy, parse_retry_after
     from ._runner import Runner, SyncRunner, generate

@@ -2,6 +2,7 @@
 
     FramecastError
     ├── ConfigurationError        missing credential, untrusted handle host, bad setting   (exit 2)
+    │   └── PluginLoadError       a plugin cannot load: import error, broken or misspelt hook (2)
     ├── ValidationError           bad request, caught before any network call              (exit 2)
     │   └── UnsupportedOption     a value the model does not offer (ratio, option, mode)   (exit 2)
     ├── NotSupported              the provider cannot do this (e.g. Kling has no cancel)    (exit 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from typing import Any
@@ -222,12 +223,14 @@ def make_plugin_manager(
                 details={"entry_point": entry.name, "hooks": taken},
             )
         _check_defaults(plugin, where)
+        _check_sync_hooks(plugin, where)
         _register(pm, plugin, where)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
+        owner = _describe_owner(exc.plugin, provider, entry)
         raise PluginLoadError(
-            f"{_describe_owner(exc.plugin, provider, entry)}: {exc}",
+            f"{owner}: {_without_reprs(str(exc), owner)}",
             details={"entry_point": entry.name, "distribution": entry.distribution},
         ) from exc
     return pm
@@ -239,7 +242,7 @@ def _register(pm: Any, plugin: object, where: str) -> None:
     try:
         pm.register(plugin)
     except (pluggy.PluginValidationError, ValueError) as exc:
-        raise PluginLoadError(f"{where}: {exc}") from exc
+        raise PluginLoadError(f"{where}: {_without_reprs(str(exc), where)}") from exc
 
 
 def _implements(plugin: object, name: str) -> bool:
@@ -275,6 +278,7 @@ def _check_async_hooks(provider: object, where: str) -> None:
     from .hookspecs import ASYNC_HOOKS
 
     _check_defaults(provider, where)
+    _check_sync_hooks(provider, where)
     for name in sorted(ASYNC_HOOKS):
         method = getattr(provider, name, None)
         if method is None or not _implements(provider, name):
@@ -284,6 +288,33 @@ def _check_async_hooks(provider: object, where: str) -> None:
                 f"{where}: hook {name!r} must be 'async def' (it is a plain function)",
                 details={"hook": name},
             )
+
+
+def _check_sync_hooks(plugin: object, where: str) -> None:
+    """A sync hook written as ``async def`` would hand the runner a coroutine it never
+    awaits: refuse it at load, not as a "never awaited" warning at the first request."""
+    from . import hookspecs
+
+    for name in dir(hookspecs):
+        spec = getattr(hookspecs, name)
+        if not callable(spec) or not hasattr(spec, "framecast_spec"):
+            continue
+        if name in hookspecs.ASYNC_HOOKS or name in hookspecs.OBSERVER_HOOKS:
+            continue  # observers may be either
+        if _implements(plugin, name) and inspect.iscoroutinefunction(getattr(plugin, name)):
+            raise PluginLoadError(
+                f"{where}: hook {name!r} must be a plain 'def' (it is 'async def'); only "
+                f"{', '.join(sorted(hookspecs.ASYNC_HOOKS))} are async",
+                details={"hook": name},
+            )
+
+
+#: pluggy names a plugin by its repr, ``<pkg.Class object at 0x7f...>``.
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+
+
+def _without_reprs(message: str, where: str) -> str:
+    return _OBJECT_REPR.sub(where, message)
 
 
 def _plugin_name(plugin: object) -> str:

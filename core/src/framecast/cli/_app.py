@@ -58,10 +58,10 @@ def cli(ctx: click.Context) -> None:
         return
     click.echo(ctx.get_help())
     from .._plugins import list_providers
-    from ._listing import INSTALL_HINT
+    from ._listing import nothing_listed
 
     if not list_providers():
-        click.echo(f"\nframecast: {INSTALL_HINT}", err=True)
+        click.echo(f"\nframecast: {nothing_listed()[0]}", err=True)
 
 
 def main(args: Sequence[str] | None = None, prog_name: str = "framecast") -> None:

@@ -7,6 +7,8 @@ error instead of taking the command down.
 
 from __future__ import annotations
 
+import os
+
 from typing import TYPE_CHECKING, Any
 
 from ._output import Output
@@ -36,14 +38,30 @@ def show_providers(out: Output, *, name: str | None, check: bool) -> int:
     return _list_checks(out, [check_provider(entry.name) for entry in entries])
 
 
+def nothing_listed() -> tuple[str, int]:
+    """Why no provider is listed, and the exit code: none installed (say how to add one:
+    0), or FRAMECAST_PLUGINS names none of those installed (a setting to fix: 2)."""
+    from .._plugins import list_providers
+
+    limit = os.environ.get("FRAMECAST_PLUGINS", "").strip()
+    installed = [entry.name for entry in list_providers({})]
+    if limit and installed:
+        return (
+            f"FRAMECAST_PLUGINS={limit} names no installed provider (installed: "
+            f"{', '.join(installed)}); unset it or name one of those",
+            2,
+        )
+    return INSTALL_HINT, 0
+
+
 def _list_entries(out: Output, entries: list[ProviderEntry]) -> int:
     if out.json_mode:
         out.emit({"providers": [_entry_dict(entry) for entry in entries]})
-        if not entries:
-            out.message(f"framecast: {INSTALL_HINT}")
-        return 0
     if not entries:
-        out.message(f"framecast: {INSTALL_HINT}")
+        why, code = nothing_listed()
+        out.message(f"framecast: {why}")
+        return code
+    if out.json_mode:
         return 0
     from rich.table import Table
 
@@ -61,13 +79,16 @@ def _list_entries(out: Output, entries: list[ProviderEntry]) -> int:
 
 
 def _list_checks(out: Output, checks: list[ProviderCheck], *, single: bool = False) -> int:
+    # Asked for one provider that cannot load: that is the answer, and it is a failure.
+    failed = 2 if single and checks and checks[0].info is None else 0
     if out.json_mode:
         listed = [_check_dict(check) for check in checks]
         out.emit(listed[0] if single else {"providers": listed})
-        return 0
+        return failed
     if not checks:
-        out.message(f"framecast: {INSTALL_HINT}")
-        return 0
+        why, code = nothing_listed()
+        out.message(f"framecast: {why}")
+        return code
     from rich.markup import escape
     from rich.table import Table
 
@@ -125,8 +146,9 @@ def _list_checks(out: Output, checks: list[ProviderCheck], *, single: bool = Fal
             for row in options:
                 table.add_row(*(escape(cell) for cell in row))
             out.stdout.print(table)
-    out.stdout.print("* default duration")
-    return 0
+    if not failed:
+        out.stdout.print("* default duration")
+    return failed
 
 
 def _default_labels(info: ProviderInfo) -> dict[str, str]:
