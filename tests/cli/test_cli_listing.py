@@ -7,8 +7,8 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result

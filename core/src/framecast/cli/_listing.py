@@ -8,7 +8,6 @@ error instead of taking the command down.
 from __future__ import annotations
 
 import os
-
 from typing import TYPE_CHECKING, Any
 
 from ._output import Output
