@@ -25,6 +25,7 @@ for dir in runway_plugin kling_plugin plugins/*/; do
 done
 "$PYTHON" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$wheelhouse" \
   "${wheel_dirs[@]}" setuptools wheel
+for dir in "${wheel_dirs[@]}"; do rm -rf "$dir/build"; done  # setuptools' scratch copies
 export FRAMECAST_WHEELHOUSE="$wheelhouse"
 
 echo "== ruff"

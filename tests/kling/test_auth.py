@@ -71,7 +71,10 @@ def test_secrets_never_in_reprs_or_errors(provider) -> None:
         assert FAKE_SECRET_KEY not in text and token not in text
     with pytest.raises(ConfigurationError, match="KLING_ACCESS_KEY") as caught:
         KlingProvider(ProviderSettings(name="kling")).auth()
-    assert caught.value.details["variables"] == ["KLING_ACCESS_KEY"]
+    assert caught.value.details["variables"] == [
+        "KLING_ACCESS_KEY",
+        "KLING_SECRET_KEY",
+    ]  # both missing: both named
     with pytest.raises(ConfigurationError, match="KLING_SECRET_KEY"):
         KlingProvider(ProviderSettings(name="kling", env={"KLING_ACCESS_KEY": "ak"})).auth()
 

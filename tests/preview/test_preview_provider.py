@@ -94,7 +94,7 @@ def test_any_w_h_is_accepted_and_reduced(provider: PreviewProvider, model: Model
 def test_a_ratio_that_is_not_w_h_is_refused(
     provider: PreviewProvider, model: ModelInfo, ratio: str
 ) -> None:
-    with pytest.raises(UnsupportedOption) as caught:
+    with pytest.raises(ValidationError) as caught:
         provider.map_ratio(request=GenerationRequest(prompt="x", ratio=ratio), model=model)
     assert caught.value.field == "ratio"
     assert caught.value.value == ratio

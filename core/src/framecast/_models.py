@@ -426,6 +426,18 @@ class ProviderSettings:
             )
         return value
 
+    def require_all(self, *variables: str, purpose: str = "") -> tuple[str, ...]:
+        """Each of ``variables`` (a key pair, say), in order; a missing one is reported
+        together with every other missing one, so one error names all there is to set."""
+        missing = [variable for variable in variables if self.get(variable) is None]
+        if missing:
+            what = f" ({purpose})" if purpose else ""
+            raise ConfigurationError(
+                f"{self.name}: no credential{what}: set {' and '.join(missing)} in the environment",
+                details={"variables": missing},
+            )
+        return tuple(self.require(variable) for variable in variables)
+
 
 # --------------------------------------------------------------------------- plans
 

@@ -51,8 +51,9 @@ class ProviderEntry:
     conflicts: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        dist = f"{self.distribution} {self.version}" if self.distribution else "no distribution"
-        return f"entry point {self.name!r} ({self.value}) from {dist}"
+        if not self.distribution:
+            return repr(self.value)  # a module:attribute path the user gave, no entry point
+        return f"entry point {self.name!r} ({self.value}) from {self.distribution} {self.version}"
 
 
 @attrs.frozen
@@ -183,7 +184,8 @@ def load_provider_class(name: str, env: Mapping[str, str] | None = None) -> type
         ) from exc
     if not inspect.isclass(obj):
         raise PluginLoadError(
-            f"{entry.describe()} names {type(obj).__name__}, not a provider class",
+            f"{entry.describe()} is {_a(type(obj).__name__)}, not a provider class (a class "
+            "whose methods implement framecast's hooks)",
             details={"entry_point": entry.name, "distribution": entry.distribution},
         )
     if entry.distribution is None:
@@ -315,6 +317,10 @@ _OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 def _without_reprs(message: str, where: str) -> str:
     return _OBJECT_REPR.sub(where, message)
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _plugin_name(plugin: object) -> str:

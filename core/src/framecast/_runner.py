@@ -519,7 +519,7 @@ class Runner:
                 f"max_cost ${self.max_cost:.2f}",
                 field="max_cost",
                 value=self.max_cost,
-                allowed=f">= {p.estimate.amount:.2f}",
+                allowed=f"max_cost of at least ${p.estimate.amount:.2f} (the estimate)",
                 details={"estimate": p.estimate.to_dict()},
             )
 
@@ -1080,8 +1080,8 @@ class Runner:
                     await self.clock.sleep(remaining)
                 raise TaskTimeout(
                     f"task {handle.task_id} still running after {limit:g} s (last: {last}); it "
-                    "keeps running and is not lost: resume with wait(handle) / "
-                    "'framecast wait HANDLE'; never resubmit",
+                    "keeps running and is not lost: wait for it again with its handle; "
+                    "never resubmit",
                     handle=handle,
                     details={"timeout": limit, "last_status": last},
                 )
@@ -1132,7 +1132,11 @@ class Runner:
         if state.status is TaskStatus.CANCELLED:
             raise GenerationFailed(
                 f"task {handle.task_id} was cancelled"
-                + (f": {state.message}" if state.message else ""),
+                + (
+                    f": {state.message}"
+                    if state.message and state.message.strip(" .").lower() != "cancelled"
+                    else ""
+                ),
                 retryable=False,
                 code="CANCELLED",
                 handle=handle,
@@ -1188,8 +1192,8 @@ class Runner:
             raise
         except asyncio.CancelledError:
             raise FramecastCancelled(
-                f"cancelled while waiting: task {handle.task_id} keeps running; resume with "
-                "wait(handle)",
+                f"cancelled while waiting: task {handle.task_id} keeps running; wait for it "
+                "again with its handle",
                 handle=handle,
             ) from None
 
@@ -1219,7 +1223,7 @@ class Runner:
             )
             raise ValidationError(
                 f"task {handle.task_id} already ended {state.status.value}; {why}. "
-                "Pass delete=True (--delete) to delete it",
+                "Ask to delete it explicitly (framecast cancel --delete; cancel(delete=True))",
                 field="delete",
                 value=False,
                 allowed=[True],

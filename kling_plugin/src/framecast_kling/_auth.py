@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import email.utils
 import time
+import warnings
 from collections.abc import Callable, Generator
 
 import httpx
 import jwt
+
+try:
+    from jwt.warnings import InsecureKeyLengthWarning
+except ImportError:  # PyJWT before 2.10 does not warn about key length at all
+    InsecureKeyLengthWarning = UserWarning  # type: ignore[misc,assignment]
 
 from ._wire import business_code
 
@@ -85,9 +91,13 @@ class KlingAuth(httpx.Auth):
             "exp": issued + self._lifetime,
             "nbf": issued - self._backdate,
         }
-        self._token = jwt.encode(
-            payload, self._secret_key, algorithm="HS256", headers={"typ": "JWT"}
-        )
+        with warnings.catch_warnings():
+            # PyJWT warns about HMAC keys under 32 bytes; Kling issues the secret key, so
+            # the user cannot lengthen it and the warning is only noise on stderr.
+            warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+            self._token = jwt.encode(
+                payload, self._secret_key, algorithm="HS256", headers={"typ": "JWT"}
+            )
         self._expires_at = float(issued - self._ahead + self._lifetime)  # on our clock
         self.tokens_signed += 1
 

@@ -136,8 +136,9 @@ class KlingProvider:
 
     @hookimpl
     def auth(self) -> httpx.Auth:
-        access_key = self.settings.require(_declare.ACCESS_KEY_VARIABLE, purpose="access key")
-        secret_key = self.settings.require(_declare.SECRET_KEY_VARIABLE, purpose="secret key")
+        access_key, secret_key = self.settings.require_all(
+            _declare.ACCESS_KEY_VARIABLE, _declare.SECRET_KEY_VARIABLE, purpose="key pair"
+        )
         self._auth = KlingAuth(access_key, secret_key, clock=self._clock)
         return self._auth
 

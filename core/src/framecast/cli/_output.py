@@ -152,8 +152,9 @@ class Output:
 def _label(error: FramecastError) -> str:
     return {
         "ValidationError": "invalid request",
-        "UnsupportedOption": "not offered by this model",
+        "UnsupportedOption": "unsupported",
         "ConfigurationError": "configuration",
+        "PluginLoadError": "plugin cannot load",
         "NotSupported": "not supported",
         "ProviderValidationError": "refused by the provider",
         "AuthenticationError": "authentication failed",

@@ -231,7 +231,7 @@ async def _finish_result(
 
 def _summary(out: Output, result: GenerationResult, saved: Path | None) -> None:
     handle = result.handle
-    model = f" {handle.model}" if handle.model else ""
+    model = f" {handle.model}" if handle.model and handle.model != handle.provider else ""
     click_echo(
         f"{result.status.value}: {handle.provider}{model} task {handle.task_id} "
         f"in {result.elapsed_s:.1f} s ({result.polls} polls)"
@@ -273,16 +273,17 @@ async def estimate(command: TaskCommand, request_factory: Callable[[], Generatio
             shown.update(amount=None, currency=None, confidence=None)
         else:
             shown.update(cost.to_dict())
+    # "preview preview": a provider whose one model bears its own name is named once.
+    label = shown["provider"] if model == shown["provider"] else f"{shown['provider']} {model}"
     if out.json_mode:
         out.emit(shown)
     elif cost is None:
-        click_echo(f"{shown['provider']} {model}: price unknown")
+        click_echo(f"{label}: price unknown")
     else:
         units = f" ({cost.units:g} {cost.unit_name})" if cost.units is not None else ""
         formula = f" = {cost.formula}" if cost.formula else ""
         click_echo(
-            f"{shown['provider']} {model}: {cost.amount:.2f} {cost.currency}{units}"
-            f"{formula} [{cost.confidence} price]"
+            f"{label}: {cost.amount:.2f} {cost.currency}{units}{formula} [{cost.confidence} price]"
         )
     return 0
 
@@ -372,8 +373,9 @@ def _show_state(out: Output, handle: TaskHandle, state: TaskState, *, verb: str)
         out.emit(state_dict(handle, state))
         return
     percent = f" {round(state.progress * 100)}%" if state.progress is not None else ""
-    detail = f" ({state.message})" if state.message else ""
-    prefix = {"status": "", "cancel": "cancel: ", "deleted": "delete: "}[verb]
+    said = state.message.strip(" .").lower() if state.message else ""
+    detail = f" ({state.message})" if said and said != state.status.value.lower() else ""
+    prefix = {"status": "", "cancel": "cancel: ", "deleted": "deleted: "}[verb]
     click_echo(
         f"{prefix}{state.status.value}{percent}{detail}: {handle.provider} task {handle.task_id}"
     )

@@ -14,7 +14,7 @@ from framecast import (
     ModelInfo,
     OptionSpec,
     ProviderInfo,
-    UnsupportedOption,
+    ValidationError,
     parse_ratio,
 )
 
@@ -64,8 +64,9 @@ def output_size(ratio: str, short_side: int) -> tuple[int, int]:
     return short, even(short * height / width)
 
 
-def bad_ratio(value: Any) -> UnsupportedOption:
-    return UnsupportedOption(
+def bad_ratio(value: Any) -> ValidationError:
+    # Not a ratio at all (not "a ratio this model lacks"): a ValidationError.
+    return ValidationError(
         f"ratio: {value!r} is not W:H with positive whole numbers (e.g. 16:9, 9:16, 4:3)",
         field="ratio",
         value=value,
