@@ -83,7 +83,7 @@ async def _framecast(
 ) -> tuple[TaskFactory, Callable[[], Any]]:
     os.environ["RUNWAYML_BASE_URL"] = base_url
     os.environ["RUNWAYML_API_SECRET"] = FAKE_KEY
-    # The poll floor applies only to Runway's official hosts (DESIGN §5).
+    # The poll floor applies only to Runway's official hosts (docs/configuration.md).
     os.environ["FRAMECAST_POLL_INTERVAL"] = "0"
     import httpx
     from framecast import GenerationRequest, Runner
@@ -100,7 +100,7 @@ async def _framecast(
     if single_pool:
         import httpx
 
-        # framecast before issue 7's fix: one httpcore pool as wide as the gate.
+        # framecast before the connection ramp: one httpcore pool as wide as the gate.
         transport = httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
         )

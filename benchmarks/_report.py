@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-#: framecast is compared with these (issue 7 targets).
+#: framecast is compared with these (the targets in docs/performance.md).
 TARGETS = {
     "raw-gated": ("cpu", 1.1),
     "sdk-gated": ("cpu", 0.8),

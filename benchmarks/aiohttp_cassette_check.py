@@ -1,7 +1,7 @@
-"""pytest plugin for the transport decision (issue 7): every ``httpx.AsyncClient`` created
+"""pytest plugin for the transport decision: every ``httpx.AsyncClient`` created
 without an explicit transport gets httpx-aiohttp's ``AiohttpTransport`` instead of httpx's
 default one, so the cassette tests show whether vcrpy replays them exactly through its
-aiohttp patcher (DESIGN §8):
+aiohttp patcher:
 
     PYTHONPATH=benchmarks python -m pytest -p aiohttp_cassette_check \\
         tests/runway/test_cassettes.py tests/kling/test_cassettes.py -q

@@ -189,9 +189,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--clients", default=",".join(DEFAULT_CLIENTS), help="comma-separated client names"
     )
-    parser.add_argument(
-        "--transport", action="store_true", help="add the aiohttp-transport cells (issue 7)"
-    )
+    parser.add_argument("--transport", action="store_true", help="add the aiohttp-transport cells")
     parser.add_argument(
         "--ungated-repeats",
         type=int,

@@ -1,4 +1,4 @@
-"""A loopback emulator of Runway's task API (specs/runway.md §2.1, §3, §8a) for benchmarks.
+"""A loopback emulator of Runway's task API for benchmarks.
 
 Raw ASGI, no framework: the point is to cost the server as little CPU per request as
 possible, so the client under test is what the benchmark measures. Served by uvicorn in its

@@ -1,4 +1,4 @@
-"""The camera vocabulary and its prompt phrasing (specs/camera.md), and ratio arithmetic."""
+"""The camera vocabulary and its prompt phrasing, and ratio arithmetic."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Configuration (DESIGN §5): argument > environment > framecast.toml > pyproject."""
+"""Configuration (docs/configuration.md): argument > environment > framecast.toml > pyproject."""
 
 from __future__ import annotations
 

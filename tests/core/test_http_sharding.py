@@ -1,4 +1,4 @@
-"""The provider client's default transport: several small httpcore pools (issue 7).
+"""The provider client's default transport: several small httpcore pools.
 
 One wide pool walks all its connections on every request; the shards keep that walk short.
 What a user relies on: no more connections than the gate allows (and no more than requests

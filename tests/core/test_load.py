@@ -142,7 +142,7 @@ class HookMeter:
 
 async def test_tasks_waiting_for_the_gate_have_not_built_their_request_yet() -> None:
     # Thousands of waiting tasks wait as a future each, before the provider's hook builds
-    # and signs a request (issue 7: memory per in-flight task); the hook's first request
+    # and signs a request (memory per in-flight task); the hook's first request
     # uses the slot the runner took for it, so a gate of one cannot deadlock.
     clock = VirtualClock()
     server = AcmeServer(clock=clock, polls_to_finish=2)

@@ -1,4 +1,4 @@
-"""Discovery and loading of providers (DESIGN §2): entry points, contract checks at load,
+"""Discovery and loading of providers (docs/plugins.md): entry points, contract checks at load,
 errors that name the entry point, distribution and hook."""
 
 from __future__ import annotations

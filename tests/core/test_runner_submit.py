@@ -1,4 +1,4 @@
-"""The submit rows of the outcome table (DESIGN §4), with exact request counts."""
+"""The submit rows of the outcome table (docs/reliability.md), with exact request counts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Validation before any network call (DESIGN §3): each refusal names field, value and what
+"""Validation before any network call (docs/concepts.md): each refusal names field, value and what
 is allowed, and no request reaches the server."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Kling's JWT (specs/kling.md §1): HS256 with the secret key, iss/exp/nbf, reused until a
+"""Kling's JWT: HS256 with the secret key, iss/exp/nbf, reused until a
 minute before expiry, re-signed once on 1004 and on 1003 with a wider back-dating."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """translate_camera(): native camera_control only on kling-v1 text2video std 5 s and
 kling-v1-5 image2video pro 5 s, never with image_tail; prompt phrasing everywhere else
-(specs/camera.md)."""
+(docs/concepts.md)."""
 
 from __future__ import annotations
 

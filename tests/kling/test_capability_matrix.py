@@ -1,5 +1,5 @@
 """Every model x request kind x mode x duration, against the capability map of
-specs/kling.md §6 written out here independently: prepare() accepts exactly what the map
+written out here independently: prepare() accepts exactly what the map
 allows (refusing the rest before any request), and the fake accepts every body it builds."""
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""classify(): Kling's business code decides the retry-table row, never the HTTP status
-(specs/kling.md §7, DESIGN §4)."""
+"""classify(): Kling's business code decides the retry-table row, never the HTTP status."""
 
 from __future__ import annotations
 

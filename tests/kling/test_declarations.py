@@ -1,5 +1,5 @@
 """provider_info(): what the core validates against, checked against the spec's capability
-map (specs/kling.md §6) written out independently here."""
+map written out independently here."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """prepare(): the create bodies Kling documents, and every capability-table rule refused
-before any request (specs/kling.md §2, §6)."""
+before any request."""
 
 from __future__ import annotations
 

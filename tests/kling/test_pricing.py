@@ -1,4 +1,4 @@
-"""estimate(): units per model x mode x duration at $0.14 a unit (specs/kling.md §8)."""
+"""estimate(): units per model x mode x duration at $0.14 a unit."""
 
 from __future__ import annotations
 

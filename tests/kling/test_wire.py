@@ -1,4 +1,4 @@
-"""Task objects (specs/kling.md §5, §9.4-9.5) read into TaskState."""
+"""Task objects read into TaskState."""
 
 from __future__ import annotations
 

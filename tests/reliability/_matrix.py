@@ -1,4 +1,4 @@
-"""The fault matrix (DESIGN §4) as data: provider x fault x phase -> the prescribed outcome.
+"""The fault matrix (docs/reliability.md) as data: provider x fault x phase -> the prescribed outcome.
 
 Each ``Row`` names the faults injected (fresh ones per test: a fault is consumed once), an
 optional task plan, and what must follow: ``"ok"`` or the error type, the CLI exit code,

@@ -1,7 +1,7 @@
 """The fault matrix: every fault each provider's API produces, on submit and on poll, through
 the real runner and through the CLI, against the protocol fakes in virtual time.
 
-For every row (``_matrix.ROWS``) the outcome is the one DESIGN §4 prescribes, and:
+For every row (``_matrix.ROWS``) the outcome is the one the outcome table (docs/reliability.md) prescribes, and:
 - the fake created no more tasks than asked for (one), and exactly the row's count;
 - every task the fake accepted is in the result or carried by the error's ``TaskHandle`` --
   except Runway after an ambiguous submit, where ``OutcomeUnknown`` carries the fingerprint

@@ -3,7 +3,7 @@ by a seeded random fault on submit or on poll, in virtual time.
 
 Every job is accounted for -- a result, an error carrying its task's handle, or (Runway,
 after a lost create answer) ``OutcomeUnknown`` -- and the counts are exact: the seed fixes
-which job meets which fault, and the expected outcome of each job follows from DESIGN §4.
+which job meets which fault, and the expected outcome of each job follows from the outcome table (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
 
     assert len(outcomes) == JOBS
     assert not faults.pending, f"faults never met: {faults.pending}"
-    # Each job ends as DESIGN §4 prescribes for the fault it met (or succeeds).
+    # Each job ends as the outcome table (docs/reliability.md) prescribes for the fault it met (or succeeds).
     wrong = {
         i: (plan.get(i), outcome_name(o))
         for i, o in enumerate(outcomes)

@@ -2,7 +2,7 @@
 replayed through the hooks with a real ``httpx.AsyncClient`` (vcrpy intercepts its default
 transport). Create bodies are matched; every cassette must be played to the end.
 
-No protocol fake here: vcrpy intercepts ``MockTransport`` too (DESIGN §8).
+No protocol fake here: vcrpy intercepts ``MockTransport`` too.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """End to end through ``framecast.Runner`` against ``RunwayFake`` (virtual time, no network).
 
-These are the Runway rows of DESIGN §4: what is retried, what is never resubmitted, and
+These are the Runway rows of the outcome table (docs/reliability.md): what is retried, what is never resubmitted, and
 what the user is told when the outcome of a submit is unknown.
 """
 

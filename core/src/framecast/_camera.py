@@ -1,4 +1,4 @@
-"""The camera vocabulary (specs/camera.md) and its prompt phrasing, shared by every provider."""
+"""The camera vocabulary and its prompt phrasing, shared by every provider."""
 
 from __future__ import annotations
 

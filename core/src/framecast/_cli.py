@@ -1,4 +1,4 @@
-"""The ``framecast`` console script (DESIGN §6). The commands live in ``framecast.cli``;
+"""The ``framecast`` console script (docs/cli.md). The commands live in ``framecast.cli``;
 this module is the entry point ``pyproject.toml`` names, kept so that it never moves."""
 
 from __future__ import annotations

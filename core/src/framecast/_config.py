@@ -1,4 +1,4 @@
-"""Configuration (DESIGN §5): explicit arguments > environment > config file.
+"""Configuration (docs/configuration.md): explicit arguments > environment > config file.
 
 The file is ``framecast.toml`` in the working folder, or ``[tool.framecast]`` in its
 ``pyproject.toml``: keys ``provider``, ``model``, ``timeout`` and a table per provider

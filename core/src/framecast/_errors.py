@@ -208,7 +208,7 @@ class FramecastCancelled(FramecastError, asyncio.CancelledError):
 
 
 def exit_code_for(error: BaseException) -> int:
-    """The CLI exit code for an error (DESIGN §6)."""
+    """The CLI exit code for an error (docs/cli.md)."""
     if isinstance(error, FramecastError):
         return error.exit_code
     if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):

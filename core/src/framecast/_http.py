@@ -122,7 +122,7 @@ class GateTicket:
     The hook's first request through that gate uses it instead of queueing. Thousands of
     tasks waiting for the gate then wait as a future each, before their request is built,
     rather than as a built request, an auth flow and a plugin's frames inside httpx
-    (issue 7: memory per in-flight task). An unused ticket is handed back when the hook
+    (memory per in-flight task). An unused ticket is handed back when the hook
     returns.
     """
 
@@ -385,7 +385,7 @@ def default_transport(
 ) -> httpx.AsyncBaseTransport:
     """The provider client's transport: httpx's own, split into shards of
     ``SHARD_CONNECTIONS`` connections when a gate bounds the requests in flight, opening
-    ``warm`` of them at first (``None``: all at once, as before issue 7's ramp)."""
+    ``warm`` of them at first (``None``: all at once, as before the connection ramp)."""
     if max_connections is None or max_connections <= SHARD_CONNECTIONS:
         return httpx.AsyncHTTPTransport(
             limits=httpx.Limits(

@@ -1,4 +1,5 @@
-"""The data model (DESIGN §3): frozen attrs value objects, no wire format in the field names."""
+"""The data model (docs/concepts.md): frozen attrs value objects, no wire format in field
+names."""
 
 from __future__ import annotations
 
@@ -636,7 +637,7 @@ class GenerationResult:
         return self.outputs[0].url if self.outputs else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The CLI's ``--json`` result shape (DESIGN §6)."""
+        """The CLI's ``--json`` result shape (docs/cli.md)."""
         return {
             "provider": self.handle.provider,
             "model": self.handle.model,
@@ -658,7 +659,7 @@ class GenerationResult:
 
 
 class Outcome(str, enum.Enum):
-    """Rows of the retry and outcome table (DESIGN §4) a failed exchange can fall in."""
+    """Rows of the retry and outcome table (docs/reliability.md) a failed exchange can fall in."""
 
     RETRY = "retry"  # nothing was created (503 with Retry-After, connection never made)
     RATE_LIMITED = "rate_limited"  # 429, Kling 1302/1303: retry within policy

@@ -1,4 +1,4 @@
-"""Finding and loading providers: entry points in group ``framecast`` (DESIGN §2).
+"""Finding and loading providers: entry points in group ``framecast`` (docs/plugins.md).
 
 Listing reads metadata only and imports nothing; loading imports one provider and checks it
 against the contract, wording every error with the entry point and distribution.

@@ -1,4 +1,4 @@
-"""The retry policy and the outcome table (DESIGN §4), in one place.
+"""The retry policy and the outcome table (docs/reliability.md), in one place.
 
 Providers contribute facts only through ``classify`` (business codes, credit errors) and
 ``auth`` (re-signing); every decision to retry, look up, resubmit or give up is made here.

@@ -1,4 +1,4 @@
-"""The runner (DESIGN §4): validation, submit with the outcome table, polling, download.
+"""The runner (docs/reliability.md): validation, submit with the outcome table, polling, download.
 
     async with Runner("runway") as runner:
         handle = await runner.submit(GenerationRequest(prompt="...", image="cat.png"))
@@ -1177,7 +1177,7 @@ class Runner:
     ) -> GenerationResult:
         """Submit and wait: the whole job. Holds one running-task slot throughout."""
         p, slots = await self._admit(request)
-        del request  # thousands of waiting tasks: keep only what polling needs (issue 7)
+        del request  # thousands of waiting tasks: keep only what polling needs
         async with slots:
             handle = await self._submit_prepared(p)
             estimate, notes = p.estimate, p.notes

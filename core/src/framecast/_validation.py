@@ -1,4 +1,4 @@
-"""Generic validation from a provider's declarations, before any network call (DESIGN §3).
+"""Generic validation from a provider's declarations, before any network call (docs/concepts.md).
 
 Each failure is a ``ValidationError`` (or ``UnsupportedOption``) naming the field, the value
 and what is allowed.

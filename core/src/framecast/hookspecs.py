@@ -25,7 +25,7 @@ and leave every decision to the core: ``http`` is the core's gated ``httpx.Async
 (base URL set, ``auth()`` applied only to the provider's own origin, a non-2xx answer
 raises ``httpx.HTTPStatusError``). Let httpx exceptions propagate unchanged; the core shows
 error responses to ``classify`` and retries by calling the hook again. Any other exception
-raised after the request was sent counts as an ambiguous answer (DESIGN §4): raise
+raised after the request was sent counts as an ambiguous answer (docs/reliability.md): raise
 ``ValueError`` (or ``ProviderError``) for a 2xx answer you cannot read — on ``submit`` it is
 ambiguous (a task may exist), on ``poll`` it is retried. Raise other ``framecast`` errors
 (``NotSupported`` …) to say something precise; on ``poll``, ``ProviderError`` for an unknown
@@ -111,7 +111,7 @@ def translate_camera(request: GenerationRequest, model: ModelInfo) -> CameraPlan
     """Render ``request.camera`` (a ``CameraMove`` or ``None``) for this model.
 
     Return a ``CameraPlan``: ``prompt`` — the finished prompt (identity prefix, user prompt,
-    camera clause: ``framecast.compose_prompt`` does the phrasing of specs/camera.md);
+    camera clause: ``framecast.compose_prompt`` phrases it as docs/concepts.md shows);
     ``native`` parameters where the model has a native control; ``method`` saying which was
     used (``"prompt"``, ``"native"`` or ``"none"``); ``notes`` for the result (e.g.
     "camera_strength ignored by prompt phrasing"). The core checks the finished prompt's

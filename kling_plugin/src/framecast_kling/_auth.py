@@ -1,4 +1,4 @@
-"""Kling's JWT auth (specs/kling.md §1) as an ``httpx.Auth``.
+"""Kling's JWT auth as an ``httpx.Auth``.
 
 A token is HS256-signed with the secret key, ``iss`` = access key, ``exp`` 30 minutes ahead
 and ``nbf`` a few seconds back; it is reused until a minute before it expires (signing per

@@ -1,5 +1,5 @@
-"""The create-task body: only the fields Kling documents for each endpoint (specs/kling.md
-§2.1-2.3), checked against the capability table."""
+"""The create-task body: only the fields Kling documents for each endpoint, checked against
+the capability table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Kling's native ``camera_control`` (specs/camera.md, specs/kling.md §3): the axis and sign
+"""Kling's native ``camera_control`` (Kling's camera_control documentation): the axis and sign
 of each move, in this one place.
 
 The official English and Chinese pages disagree on the pan/tilt axes. framecast follows the

@@ -1,4 +1,4 @@
-"""Kling's capability map (specs/kling.md §6) as ONE table: every rule about which model
+"""Kling's capability map as ONE table: every rule about which model
 takes which endpoint, mode, duration, end frame, camera control and ``cfg_scale`` lives here.
 
 The provider declares its models from it, ``prepare`` refuses combinations outside it before

@@ -1,4 +1,4 @@
-"""Kling's business codes (specs/kling.md §7) -> rows of framecast's retry table (DESIGN §4).
+"""Kling's business codes -> rows of framecast's retry table (docs/reliability.md).
 
 The code in the JSON body decides, never the HTTP status: 429 carries both throttling
 (1302/1303, retried) and account errors (1100-1102, 1304, never retried).
@@ -65,7 +65,7 @@ def outcome_for(code: int, phase: str, message: str | None = None) -> Outcome | 
         return Outcome.INVALID if phase == "submit" else Outcome.NOT_FOUND
     if phase == "submit" and code in (1200, 1201) and _names_external_task_id(message):
         # A refused duplicate external_task_id: the key's task already exists, so the core
-        # looks it up (DESIGN §4: "a refusal of that resubmit -> look the key up once more").
+        # looks it up ("a refusal of that resubmit -> look the key up once more").
         # The refusal's code and wording are UNCONFIRMED; any 1200/1201 naming the field
         # counts.
         return Outcome.AMBIGUOUS
@@ -89,7 +89,7 @@ def classify_response(response: httpx.Response, phase: str) -> Classification | 
         return None
     retry_after = _retry_after(response)
     if outcome is Outcome.AMBIGUOUS and response.status_code == 503 and retry_after is not None:
-        # DESIGN §4: a 503 with Retry-After is the server refusing the request (no task), so
+        # A 503 with Retry-After is the server refusing the request (no task), so
         # it is retried after the wait, not looked up as a possibly created task.
         outcome = Outcome.RETRY
     return Classification(

@@ -43,7 +43,7 @@ POLL_FLOOR = 5.0
 SUGGESTED_MAX_RUNNING_TASKS = 3
 OUTPUT_URL_LIFETIME = 30 * 24 * 3600.0  # "cleared after 30 days"
 
-#: jpg/png, <= 10 MB, >= 300 px a side, aspect 1:2.5-2.5:1 (specs/kling.md §4). "10 MB" is
+#: jpg/png, <= 10 MB, >= 300 px a side, aspect 1:2.5-2.5:1. "10 MB" is
 #: read as 10,000,000 bytes: the stricter reading of an unqualified unit.
 MAX_IMAGE_BYTES = 10_000_000
 MIN_SIDE = 300

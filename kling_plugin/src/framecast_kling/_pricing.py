@@ -1,4 +1,4 @@
-"""Kling's prices in units (specs/kling.md §8): model x mode x duration, $0.14 a unit.
+"""Kling's prices in units: model x mode x duration, $0.14 a unit.
 
 Every per-task figure comes from one source (inference-sh's pricing digest) and is flagged
 ``single-source``; kling-v3's standard per-second rate is also stated by an independent

@@ -1,5 +1,5 @@
 """``KlingProvider``: the framecast hooks for Kling's image2video, text2video and
-multi-image2video endpoints (specs/kling.md)."""
+multi-image2video endpoints."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``translate_camera`` for Kling: native ``camera_control`` on the two combinations the
-capability map allows, prompt phrasing everywhere else (specs/camera.md)."""
+capability map allows, prompt phrasing everywhere else."""
 
 from __future__ import annotations
 

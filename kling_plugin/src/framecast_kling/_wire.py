@@ -1,4 +1,4 @@
-"""Kling's response envelope and task object (specs/kling.md §5, §9.3-9.5), read into
+"""Kling's response envelope and task object, read into
 framecast's model. No other module looks inside a Kling JSON answer."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 PROVIDER = "kling"
-PRICE_PER_UNIT = 0.14  # USD per unit (specs/kling.md §8)
+PRICE_PER_UNIT = 0.14  # USD per unit
 
 STATUSES: Mapping[str, TaskStatus] = {
     "submitted": TaskStatus.QUEUED,
@@ -44,7 +44,7 @@ class MalformedAnswer(ValueError):
 
     Deliberately not a ``FramecastError``: the core counts any other exception raised after
     the request was sent as the ambiguous row on submit (a task may exist: look it up) and
-    as transient on poll (read again) -- DESIGN §4's "malformed 2xx" and "malformed body".
+    as transient on poll (read again) -- the outcome table's "malformed 2xx" and "malformed body".
     """
 
 

@@ -1,6 +1,6 @@
 """Runway's model table, as data: the one place the plugin learns what a model accepts.
 
-Built from ``specs/runway-models.md`` (Appendix C) and ``runway-request-schemas.md``:
+Built from Runway's model list and the request schemas of its API reference (sources in the README):
 
 - ``source="runway"``: Runway's own models, rules from the official OpenAPI ([OAS]);
 - ``source="oas"``: partner models whose rules the OpenAPI states; fully validated;

@@ -1,5 +1,5 @@
 """Where things go: one JSON object on stdout under ``--json``; messages, progress, errors
-and resume commands on stderr; exit codes from the error table (DESIGN §4, §6)."""
+and resume commands on stderr; exit codes from the error table (docs/errors.md)."""
 
 from __future__ import annotations
 

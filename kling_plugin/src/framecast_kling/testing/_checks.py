@@ -1,4 +1,4 @@
-"""What the fake verifies: the JWT (specs/kling.md §1) and create bodies against the
+"""What the fake verifies: the JWT and create bodies against the
 capability table and §2/§3/§4 -- strictly where the spec is unsure."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ._common import DEFAULT_MODEL, Refusal, TokenRefusal
 
 __all__ = ["FIELDS", "check_body", "verify_token"]
 
-#: Documented body fields per endpoint (specs/kling.md §2.1-2.3); anything else is refused.
+#: Documented body fields per endpoint; anything else is refused.
 #: (Whether the real server ignores unknown fields is UNCONFIRMED: the fake is strict.)
 FIELDS: Mapping[str, frozenset[str]] = {
     TEXT2VIDEO: frozenset(

@@ -82,7 +82,7 @@ def server_error(
     status: int = 500, *, created: bool = False, retry_after: float | None = None
 ) -> Fault:
     """A 500 (5000 envelope), 502 (a gateway's HTML page), 503 (5001) or 504 (5002).
-    ``retry_after`` adds that header: a 503 with it is a refusal (DESIGN §4), no task."""
+    ``retry_after`` adds that header: a 503 with it is a refusal (docs/reliability.md), no task."""
     headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
 
     def fault(request: httpx.Request, handler: Handler) -> httpx.Response:

@@ -21,7 +21,7 @@ The rules every provider follows (``framecast/hookspecs.py`` says them in full):
 - the constructor never fails for missing credentials: ``auth()`` asks for them;
 - ``prepare`` is pure (no I/O) and validates what the declarations cannot say;
 - the async hooks make ONE attempt with the ``http`` client they are given, and let httpx
-  exceptions propagate: the core retries, dedupes and maps errors (DESIGN §4);
+  exceptions propagate: the core retries, dedupes and maps errors (docs/reliability.md);
 - ``classify`` adds only your provider's facts (business codes in bodies).
 """
 

@@ -11,7 +11,7 @@ image — so the same move looks the same whatever the image's size or shape:
   the window, so the content appears to turn clockwise).
 
 Moving the *window* left makes the *content* move right in the frame: "pan left" means the
-camera turns left, so it sees what was left of the frame (specs/camera.md, last section).
+camera turns left, so it sees what was left of the frame (see docs/concepts.md, camera moves).
 """
 
 from __future__ import annotations
