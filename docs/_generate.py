@@ -353,8 +353,10 @@ def settings_table(providers: list[Any]) -> str:
         "dedupe",
     ]
     rows = [header, ["---"] * len(header)]
+    from framecast.testing import provider_info
+
     for provider in providers:
-        info = provider.provider_info()
+        info = provider_info(provider)  # supports_cancel / supports_dedupe from its hooks
         rows.append(
             [
                 info.name,

@@ -18,7 +18,6 @@ from collections.abc import Generator, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import attrs
 import httpx
 from framecast import (
     CameraPlan,
@@ -206,11 +205,9 @@ class ScriptedProvider:
 
 
 class NoCancelProvider(ScriptedProvider):
-    """The same provider, declaring that it cannot cancel (as Kling does)."""
+    """The same provider without a cancel hook: it cannot cancel (as Kling cannot)."""
 
-    @hookimpl
-    def provider_info(self) -> ProviderInfo:
-        return attrs.evolve(super().provider_info(), supports_cancel=False)
+    cancel = None
 
 
 class _Bearer(httpx.Auth):

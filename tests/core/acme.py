@@ -127,7 +127,6 @@ class AcmeProvider:
             credential_variables=("ACME_SECRET",),
             poll_floor=5.0,
             output_url_lifetime=3600,
-            supports_dedupe=True,
             suggested_max_running_tasks=None,
         )
 

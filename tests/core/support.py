@@ -21,9 +21,17 @@ ENV = {"ACME_SECRET": SECRET}
 CDN = "https://cdn.acme.test"
 
 
+#: Implementing a hook is what declares the ability: without it, the provider lacks it.
+_ABILITY_HOOKS = {"supports_dedupe": "find_submitted", "supports_cancel": "cancel"}
+
+
 def acme_class(clock: Any = None, **info_changes: Any) -> type[AcmeProvider]:
     """A fresh Acme provider class (so no test shares class state with another), with
-    ``ProviderInfo`` fields overridden by ``info_changes`` (``supports_dedupe=False``...)."""
+    ``ProviderInfo`` fields overridden by ``info_changes``; ``supports_dedupe=False`` /
+    ``supports_cancel=False`` leave out the hook that gives that ability."""
+    removed = {_ABILITY_HOOKS[name]: None for name in list(info_changes) if name in _ABILITY_HOOKS}
+    for name in _ABILITY_HOOKS:
+        info_changes.pop(name, None)
 
     class Acme(AcmeProvider):
         name = "acme"
@@ -33,6 +41,8 @@ def acme_class(clock: Any = None, **info_changes: Any) -> type[AcmeProvider]:
             info = AcmeProvider.provider_info(self)
             return attrs.evolve(info, **info_changes) if info_changes else info
 
+    for hook, value in removed.items():
+        setattr(Acme, hook, value)
     Acme.clock = clock
     return Acme
 

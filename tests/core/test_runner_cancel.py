@@ -161,17 +161,9 @@ async def test_cancelling_a_cancelled_task_again_does_not_speak_of_an_output() -
 
 
 class NoCancelAcme(AcmeProvider):
-    """Acme as a provider without a cancel endpoint declares and implements it."""
+    """Acme as a provider without a cancel endpoint: it implements no cancel hook."""
 
-    @hookimpl
-    def provider_info(self):
-        import attrs
-
-        return attrs.evolve(AcmeProvider.provider_info(self), supports_cancel=False)
-
-    @hookimpl
-    async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
-        raise NotSupported("acme-lite has no cancel endpoint; the task runs to completion")
+    cancel = None
 
 
 async def test_cancel_where_the_provider_cannot_is_not_supported() -> None:

@@ -102,3 +102,18 @@ def test_every_hook_section_has_an_example_implementing_it(name: str) -> None:
     body = section_bodies().get(name, "")
     assert "```python" in body, f"the {name} section has no example"
     assert re.search(rf"def {name}\(", body), f"the {name} example does not implement {name}"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in hookspec_functions() if n not in hookspecs.OBSERVER_HOOKS)
+)
+def test_every_provider_hook_section_says_required_or_what_happens_without_it(name: str) -> None:
+    text = (DOCS / "hooks.md").read_text(encoding="utf-8")
+    section = re.split(rf"^### `(?:async )?{name}\(.*$", text, flags=re.M)[1]
+    first = section.strip().split("\n\n", 1)[0]
+    if name in hookspecs.REQUIRED_HOOKS:
+        assert first == "**Required.**", f"docs/hooks.md: {name} must say **Required.**"
+    else:
+        assert first == f"**Optional.** Without it: {hookspecs.OPTIONAL_HOOKS[name]}.", (
+            f"docs/hooks.md: {name} must say what the core does without it"
+        )

@@ -4,7 +4,7 @@ map written out independently here."""
 from __future__ import annotations
 
 import pytest
-from framecast import Mode
+from framecast import Mode, testing
 
 # model -> modes, from the §6 table (T2V, I2V, image_tail columns; multi-image row)
 CAPABILITY_MAP = {
@@ -23,7 +23,7 @@ NO_MODE_MODELS = {"kling-v2-master", "kling-v2-1-master"}
 
 
 def test_provider_level_declarations(provider) -> None:
-    info = provider.provider_info()
+    info = testing.provider_info(provider)  # with the abilities its hooks give it
     assert info.name == "kling"
     assert info.default_base_url == "https://api-singapore.klingai.com"
     assert set(info.official_hosts) == {

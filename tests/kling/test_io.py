@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from framecast import GenerationRequest, NotSupported, ProviderError, TaskHandle, TaskStatus
+from framecast import (
+    GenerationRequest,
+    NotSupported,
+    ProviderError,
+    Runner,
+    TaskHandle,
+    TaskStatus,
+    testing,
+)
 from framecast_kling._wire import MalformedAnswer
 from framecast_kling.testing import KlingFake, malformed, unknown_status
 
@@ -168,17 +176,21 @@ async def test_find_submitted_propagates_auth_errors(provider, clock) -> None:
     assert caught.value.response.json()["code"] == 1000
 
 
-async def test_cancel_is_not_supported(provider, http) -> None:
+async def test_cancel_is_not_supported_and_sends_nothing() -> None:
     handle = TaskHandle(
         provider="kling", task_id="822953089408827433", provider_data={"endpoint": "image2video"}
     )
-    with pytest.raises(NotSupported, match="no cancel endpoint") as caught:
-        await provider.cancel(handle=handle, http=http, delete=False)
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(500))
+    async with Runner("kling", env=dict(KlingFake.ENV), transport=transport) as runner:
+        with pytest.raises(NotSupported, match="no way to cancel") as caught:
+            await runner.cancel(handle)
     assert "charged" in str(caught.value)
-    assert caught.value.handle is handle
+    assert caught.value.handle == handle
+    assert sent == []
 
 
 def test_provider_info_declares_no_cancel_and_dedupe(provider) -> None:
-    info = provider.provider_info()
+    info = testing.provider_info(provider)  # no cancel hook, a find_submitted hook
     assert info.supports_cancel is False
     assert info.supports_dedupe is True

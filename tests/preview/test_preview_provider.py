@@ -16,6 +16,7 @@ from framecast import (
     ProviderSettings,
     UnsupportedOption,
     ValidationError,
+    testing,
 )
 from framecast_preview import PreviewProvider
 from framecast_preview._declarations import output_size
@@ -38,7 +39,7 @@ def test_declares_one_free_video_model_for_text_and_image(provider: PreviewProvi
     assert info.official_hosts == ()
     assert info.credential_variables == ()
     assert info.poll_floor == 0.0
-    assert info.supports_dedupe is True
+    assert testing.provider_info(provider).supports_dedupe is True
     assert [o.name for o in info.options] == ["short_side"]
 
 

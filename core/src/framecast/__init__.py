@@ -35,6 +35,10 @@ _EXPORTS: dict[str, str] = {
     "GenerationFailed": "._errors",
     "FramecastCancelled": "._errors",
     "PluginLoadError": "._plugins",
+    "MalformedResponse": "._errors",
+    "Provider": "._provider",
+    "declared_ratio_plan": "._defaults",
+    "prompt_camera_plan": "._defaults",
     "exit_code_for": "._errors",
     # camera
     "CameraMove": "._camera",
@@ -65,7 +69,6 @@ _EXPORTS: dict[str, str] = {
     "TaskStatus": "._models",
     # plugin contract
     "hookimpl": ".hookspecs",
-    "hookspec": ".hookspecs",
     "HOOKSPEC_VERSION": ".hookspecs",
     # running
     "Runner": "._runner",
@@ -101,6 +104,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from ._camera import CAMERA_PHRASES, IDENTITY_PREFIX, CameraMove, compose_prompt, prompt_length
     from ._clock import Clock, SystemClock
+    from ._defaults import declared_ratio_plan, prompt_camera_plan
     from ._errors import (
         AccountError,
         AuthenticationError,
@@ -108,6 +112,7 @@ if TYPE_CHECKING:
         FramecastCancelled,
         FramecastError,
         GenerationFailed,
+        MalformedResponse,
         NotSupported,
         OutcomeUnknown,
         ProviderError,
@@ -142,7 +147,8 @@ if TYPE_CHECKING:
         TaskStatus,
     )
     from ._plugins import PluginLoadError
+    from ._provider import Provider
     from ._ratios import nearest_ratio, parse_ratio, same_aspect
     from ._retry import RetryPolicy, parse_retry_after
     from ._runner import Runner, SyncRunner, generate
-    from .hookspecs import HOOKSPEC_VERSION, hookimpl, hookspec
+    from .hookspecs import HOOKSPEC_VERSION, hookimpl

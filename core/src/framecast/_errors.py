@@ -17,6 +17,10 @@
     ├── GenerationFailed          the task ended FAILED                                    (exit 1)
     └── FramecastCancelled        cancelled by the caller; `.handle` if a submit was sent (130)
 
+``MalformedResponse`` stands apart: a provider plugin raises it (it is a ``ValueError``)
+for a 2xx answer it cannot read, and the core turns it into the outcome above that fits
+the phase — ``OutcomeUnknown`` on a submit (a task may exist), a retried read on a poll.
+
 Every error about a task carries its ``TaskHandle`` as ``.handle``. No message, ``repr``
 or ``details`` ever holds a credential.
 """
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from ._models import TaskHandle
 
 __all__ = [
+    "MalformedResponse",
     "AccountError",
     "AuthenticationError",
     "ConfigurationError",
@@ -77,6 +82,12 @@ class FramecastError(Exception):
             "handle": self.handle.to_dict() if self.handle is not None else None,
             "details": _jsonable(self.details),
         }
+
+
+class MalformedResponse(ValueError):
+    """Raised by a provider plugin for a 2xx answer it cannot read (not JSON, a field
+    missing). After a create request it makes the submit ambiguous; on a poll the read is
+    retried. The message says what was wrong, never the whole body (it may echo input)."""
 
 
 class ConfigurationError(FramecastError):

@@ -374,13 +374,17 @@ class ProviderInfo:
     credential_variables: tuple[str, ...] = ()
     poll_floor: float = 0.0  # seconds between polls, against official hosts
     output_url_lifetime: float | None = None  # seconds
-    supports_dedupe: bool = False
-    supports_cancel: bool = True
+    #: Filled in by the core from the hooks implemented (``find_submitted``, ``cancel``):
+    #: leave unset. ``None`` only on an info the core has not seen yet.
+    supports_dedupe: bool | None = None
+    supports_cancel: bool | None = None
     suggested_max_running_tasks: int | None = None
     options: tuple[OptionSpec, ...] = ()
     output_follows_image: bool = False
     display_name: str = ""
     docs_url: str = ""
+    #: The contract version (``framecast.HOOKSPEC_VERSION``) the provider was written for.
+    contract_version: int = 1
 
     def model(self, name: str) -> ModelInfo | None:
         for model in self.models:

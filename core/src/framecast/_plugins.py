@@ -32,8 +32,6 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "framecast"
-#: Hooks without which a provider cannot run a request at all.
-REQUIRED_PROVIDER_HOOKS = ("provider_info", "prepare", "submit", "poll")
 
 
 class PluginLoadError(ConfigurationError):
@@ -207,12 +205,12 @@ def make_plugin_manager(
     pm.add_hookspecs(hookspecs)
     _register(pm, provider, entry.describe())
     _check_async_hooks(provider, entry.describe())
-    missing = [name for name in REQUIRED_PROVIDER_HOOKS if not _implements(provider, name)]
+    missing = [name for name in hookspecs.REQUIRED_HOOKS if not _implements(provider, name)]
     if missing:
         # Otherwise the gap shows only at the first request, as a puzzling "returned None".
         raise PluginLoadError(
             f"{entry.describe()}: the provider implements no {', '.join(missing)} hook "
-            f"(every provider needs {', '.join(REQUIRED_PROVIDER_HOOKS)})",
+            f"(every provider needs {', '.join(hookspecs.REQUIRED_HOOKS)})",
             details={"entry_point": entry.name, "hooks": missing},
         )
     for plugin in plugins:
@@ -333,6 +331,45 @@ def _describe_owner(plugin: object, provider: object, entry: ProviderEntry) -> s
     return f"host plugin {_plugin_name(plugin)}"
 
 
+#: What implementing an optional hook declares about the provider.
+CAPABILITY_HOOKS = {"supports_cancel": "cancel", "supports_dedupe": "find_submitted"}
+
+
+def completed_info(info: Any, provider: object, where: str) -> Any:
+    """``provider_info()``'s answer, checked and completed: its contract version is one
+    this core knows, and ``supports_cancel`` / ``supports_dedupe`` say which of ``cancel``
+    and ``find_submitted`` the provider implements (a declaration that contradicts the
+    hooks is refused: a provider could otherwise claim a cancel it does not have)."""
+    from ._models import ProviderInfo
+    from .hookspecs import HOOKSPEC_VERSION, SUPPORTED_CONTRACT_VERSIONS
+
+    if not isinstance(info, ProviderInfo):
+        raise PluginLoadError(
+            f"{where}: provider_info() must return a ProviderInfo, not {type(info).__name__}"
+        )
+    if info.contract_version not in SUPPORTED_CONTRACT_VERSIONS:
+        known = ", ".join(str(v) for v in sorted(SUPPORTED_CONTRACT_VERSIONS))
+        raise PluginLoadError(
+            f"{where} was written for framecast contract version {info.contract_version!r}; "
+            f"this framecast (contract {HOOKSPEC_VERSION}) drives versions {known}. Install "
+            "a framecast the plugin supports, or a plugin release for this framecast",
+            details={"contract_version": info.contract_version},
+        )
+    derived: dict[str, Any] = {}
+    for field, hook in CAPABILITY_HOOKS.items():
+        implemented = _implements(provider, hook)
+        declared = getattr(info, field)
+        if declared is not None and declared != implemented:
+            state = "implements" if implemented else "does not implement"
+            raise PluginLoadError(
+                f"{where} declares {field}={declared} but {state} the {hook!r} hook; "
+                f"leave {field} unset: the core derives it from the hook",
+                details={"field": field, "hook": hook},
+            )
+        derived[field] = implemented
+    return attrs.evolve(info, **derived)
+
+
 def check_provider(name: str, env: Mapping[str, str] | None = None) -> ProviderCheck:
     """Import and instantiate one provider without credentials; report its info or error."""
     from ._models import ProviderSettings
@@ -345,9 +382,7 @@ def check_provider(name: str, env: Mapping[str, str] | None = None) -> ProviderC
         cls = load_provider_class(name, env)
         provider = cls(ProviderSettings(name=entry.name, env={}))
         pm = make_plugin_manager(provider, entry)
-        info = pm.hook.provider_info()
-        if info is None:
-            raise PluginLoadError(f"{entry.describe()}: provider_info() returned nothing")
+        info = completed_info(pm.hook.provider_info(), provider, entry.describe())
     except Exception as exc:  # noqa: BLE001 - a broken provider is reported, not fatal
         message = (
             exc.message if isinstance(exc, ConfigurationError) else f"{type(exc).__name__}: {exc}"

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ._camera import compose_prompt
 from ._clock import Clock, SystemClock
 from ._config import Config, load_config, resolve_provider_name
+from ._defaults import declared_ratio_plan, prompt_camera_plan
 from ._errors import (
     AccountError,
     AuthenticationError,
@@ -157,6 +157,7 @@ class Runner:
     ) -> None:
         from ._plugins import (
             ProviderEntry,
+            completed_info,
             entry_of_class,
             find_entry,
             load_provider_class,
@@ -219,11 +220,7 @@ class Runner:
         self.provider = instance
         self._pm = make_plugin_manager(instance, entry, plugins)
         self._hook = self._pm.hook
-        info = self._hook.provider_info()
-        if not isinstance(info, ProviderInfo):
-            from ._plugins import PluginLoadError
-
-            raise PluginLoadError(f"{entry.describe()}: provider_info() must return ProviderInfo")
+        info = completed_info(self._hook.provider_info(), instance, entry.describe())
         self.info: ProviderInfo = info
         self.provider_name = info.name or entry.name
         self.base_url = self._resolve_base_url(settings, explicit_settings)
@@ -418,7 +415,7 @@ class Runner:
         notes: list[str] = []
         ratio_plan = self._hook.map_ratio(request=request, model=model)
         if ratio_plan is None:
-            ratio_plan = RatioPlan(wire_value=request.ratio or model.default_ratio)
+            ratio_plan = declared_ratio_plan(request, model)
         if ratio_plan.note:
             notes.append(ratio_plan.note)
         needs_fetch = False
@@ -439,7 +436,7 @@ class Runner:
                 notes.append(f"image {ratio_plan.fit}ped to {ratio_plan.fit_aspect}")
         camera_plan = self._hook.translate_camera(request=request, model=model)
         if camera_plan is None:
-            camera_plan = self._default_camera_plan(request)
+            camera_plan = prompt_camera_plan(request, model)
         notes.extend(camera_plan.notes)
         validate_prompt(camera_plan.prompt, model)
         prepared = self._hook.prepare(
@@ -463,17 +460,6 @@ class Runner:
             notes=tuple(notes),
             needs_fetch=needs_fetch,
         )
-
-    def _default_camera_plan(self, request: GenerationRequest) -> CameraPlan:
-        try:
-            prompt = compose_prompt(
-                request.prompt, request.camera, preserve_identity=request.preserve_identity
-            )
-        except ValueError as exc:
-            raise ValidationError(
-                str(exc), field="prompt", value=request.prompt, allowed="one camera instruction"
-            ) from None
-        return CameraPlan(prompt=prompt, method="prompt" if request.camera else "none")
 
     async def _prepare_for_submit(self, request: GenerationRequest) -> _Prepared:
         p = self._prepare(request)

@@ -1,5 +1,16 @@
 """The framecast plugin contract: every hook a provider or an observer implements.
 
+A provider **must** implement four hooks — ``provider_info``, ``prepare``, ``submit`` and
+``poll`` (``REQUIRED_HOOKS``); a provider missing one is refused at load. Every other
+provider hook is optional: ``OPTIONAL_HOOKS`` says what the core does without it, and each
+hook's docstring starts with "Required." or "Optional; without it: …". What a provider can
+do follows from what it implements: ``cancel`` makes ``ProviderInfo.supports_cancel`` true,
+``find_submitted`` makes ``supports_dedupe`` true. Subclass ``framecast.Provider`` for
+editor help and an early error when a required hook is missing.
+
+A provider declares the contract version it was written for
+(``ProviderInfo.contract_version``, default 1); the core refuses a version it does not know.
+
 A **provider** is a class named by an entry point in the ``framecast`` group::
 
     [project.entry-points.framecast]
@@ -60,8 +71,13 @@ if TYPE_CHECKING:
         TaskState,
     )
 
-#: Version of this contract. A provider distribution declares the core versions it supports.
+#: Version of this contract. A provider distribution declares the core versions it supports
+#: and its ``ProviderInfo.contract_version``. Version 1 is the first; a later change to the
+#: contract (callbacks, batch status reads, prices with sources) bumps it and says here what
+#: a version-1 provider keeps getting.
 HOOKSPEC_VERSION = 1
+#: The ``ProviderInfo.contract_version`` values this core can drive.
+SUPPORTED_CONTRACT_VERSIONS = frozenset({1})
 
 hookspec = pluggy.HookspecMarker("framecast")
 hookimpl = pluggy.HookimplMarker("framecast")
@@ -72,6 +88,19 @@ PROVIDER_ONLY_HOOKS = frozenset({"auth", "classify", "submit", "poll", "cancel",
 ASYNC_HOOKS = frozenset({"submit", "poll", "cancel", "find_submitted"})
 #: Observer hooks: every implementation is called.
 OBSERVER_HOOKS = ("on_submitted", "on_progress", "on_finished", "on_failed")
+#: The hooks every provider implements.
+REQUIRED_HOOKS = ("provider_info", "prepare", "submit", "poll")
+#: The optional provider hooks, and what the core does for a provider without one.
+OPTIONAL_HOOKS: dict[str, str] = {
+    "map_ratio": "the ratio is checked against the model's declared ratios (exact, or the "
+    "nearest with ratio_policy='nearest'); the model's default ratio when none is asked",
+    "translate_camera": "the camera move is phrased into the prompt (framecast.compose_prompt)",
+    "estimate": "the price is unknown: estimates are None and a runner with max_cost refuses",
+    "auth": "requests carry no credentials",
+    "classify": "error answers are read by their HTTP status alone",
+    "cancel": "the provider cannot cancel: cancel() raises NotSupported without a request",
+    "find_submitted": "no dedupe: an ambiguous submit ends in OutcomeUnknown, never resubmitted",
+}
 
 
 # ---------------------------------------------------------------- provider hooks (sync)
@@ -79,7 +108,7 @@ OBSERVER_HOOKS = ("on_submitted", "on_progress", "on_finished", "on_failed")
 
 @hookspec(firstresult=True)
 def provider_info() -> ProviderInfo:
-    """Describe the provider: what the core validates against and how it talks to it.
+    """Required. Describe the provider: what the core validates against and how it talks to it.
 
     Called at load, by ``framecast providers --check`` and before every request; must be
     cheap and must not need credentials. Returns a ``ProviderInfo``: ``name``; ``models``
@@ -88,14 +117,18 @@ def provider_info() -> ProviderInfo:
     ``default_models`` per ``Mode``; ``official_hosts`` (the poll floor applies to them and
     only they, with the configured base URL, are trusted in a handle); ``default_base_url``
     and ``base_url_variables``; ``credential_variables``; ``poll_floor`` in seconds;
-    ``output_url_lifetime``; ``supports_dedupe`` (``find_submitted`` works);
-    ``suggested_max_running_tasks``; provider-wide ``options``.
+    ``output_url_lifetime``; ``suggested_max_running_tasks``; provider-wide ``options``;
+    ``contract_version``. ``supports_cancel`` and ``supports_dedupe`` are filled in by the
+    core from the hooks implemented (leave them unset).
     """
 
 
 @hookspec(firstresult=True)
 def map_ratio(request: GenerationRequest, model: ModelInfo) -> RatioPlan | None:
-    """Map the request's ratio to what the model takes.
+    """Optional; without it: the ratio is checked against ``model.ratios`` (exact, or the
+    nearest with ``ratio_policy="nearest"``), ``model.default_ratio`` when none is asked.
+
+    Map the request's ratio to what the model takes.
 
     ``request.ratio`` is a canonical ``"W:H"``, a wire value of this model, or ``None``
     (the model's default). Return a ``RatioPlan``: ``wire_value`` to send; or, where the
@@ -108,7 +141,9 @@ def map_ratio(request: GenerationRequest, model: ModelInfo) -> RatioPlan | None:
 
 @hookspec(firstresult=True)
 def translate_camera(request: GenerationRequest, model: ModelInfo) -> CameraPlan | None:
-    """Render ``request.camera`` (a ``CameraMove`` or ``None``) for this model.
+    """Optional; without it: the move is phrased into the prompt (``compose_prompt``).
+
+    Render ``request.camera`` (a ``CameraMove`` or ``None``) for this model.
 
     Return a ``CameraPlan``: ``prompt`` — the finished prompt (identity prefix, user prompt,
     camera clause: ``framecast.compose_prompt`` phrases it as docs/concepts.md shows);
@@ -126,7 +161,8 @@ def prepare(
     ratio_plan: RatioPlan,
     camera_plan: CameraPlan,
 ) -> PreparedRequest:
-    """Validate what the declarations cannot say, then build the wire request. Pure: no I/O.
+    """Required. Validate what the declarations cannot say, then build the wire request.
+    Pure: no I/O.
 
     Called after the core's generic validation. ``request``'s image fields are ``ImageRef``
     objects (checked, sniffed, fitted) and ``request.idempotency_key`` is set. Return a
@@ -139,14 +175,18 @@ def prepare(
 
 @hookspec(firstresult=True)
 def estimate(request: GenerationRequest, model: ModelInfo) -> CostEstimate | None:
-    """Estimate the cost: a ``CostEstimate`` (amount, currency, provider units, formula,
+    """Optional; without it: the price is unknown.
+
+    Estimate the cost: a ``CostEstimate`` (amount, currency, provider units, formula,
     confidence of the price source), or ``None`` when the price is unknown (a runner with
     ``max_cost`` then refuses the request)."""
 
 
 @hookspec(firstresult=True)
 def auth() -> httpx.Auth:
-    """Return the ``httpx.Auth`` for the provider's own origin (Bearer, a signed JWT …).
+    """Optional; without it: requests carry no credentials.
+
+    Return the ``httpx.Auth`` for the provider's own origin (Bearer, a signed JWT …).
 
     Called once per runner, at the first call that needs the network. Raise
     ``ConfigurationError`` naming the variable to set when a credential is missing. The core
@@ -158,7 +198,9 @@ def auth() -> httpx.Auth:
 
 @hookspec(firstresult=True)
 def classify(response: httpx.Response, phase: str) -> Classification | None:
-    """Say which row of the retry table an error response falls in.
+    """Optional; without it: error answers are read by their HTTP status alone.
+
+    Say which row of the retry table an error response falls in.
 
     ``phase`` is ``"submit"``, ``"poll"``, ``"cancel"`` or ``"find"``. Return a
     ``Classification`` (``outcome``, the provider's ``code`` and ``message``, optional
@@ -172,7 +214,7 @@ def classify(response: httpx.Response, phase: str) -> Classification | None:
 
 @hookspec(firstresult=True)
 async def submit(prepared: PreparedRequest, http: httpx.AsyncClient) -> TaskHandle:
-    """Send the prepared request once (uploading ``prepared.uploads`` first) and return a
+    """Required. Send the prepared request once (uploading ``prepared.uploads`` first) and return a
     ``TaskHandle`` with ``provider``, ``task_id`` and any ``provider_data`` polling needs;
     the core fills in base URL, model, key, time and fingerprint. One attempt, no retries.
     Provider-only.
@@ -181,7 +223,7 @@ async def submit(prepared: PreparedRequest, http: httpx.AsyncClient) -> TaskHand
 
 @hookspec(firstresult=True)
 async def poll(handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
-    """Read the task's status once and return a ``TaskState`` (status, progress, outputs,
+    """Required. Read the task's status once and return a ``TaskState`` (status, progress, outputs,
     failure code and message with ``retryable``, reported cost, raw payload). Raise
     ``ProviderError`` for a status word you do not know. Provider-only.
     """
@@ -189,7 +231,11 @@ async def poll(handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
 
 @hookspec(firstresult=True)
 async def cancel(handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
-    """Stop the task. Raise ``NotSupported`` where the provider cannot. The core polls first
+    """Optional; without it: the provider cannot cancel (``NotSupported``, no request).
+
+    Stop the task; raise ``NotSupported`` for a case the provider cannot (a running task
+    some providers only let run). Implementing it is what declares cancel support. The core
+    polls first
     and calls this on a finished task only with ``delete=True`` (where cancelling a finished
     task deletes its paid output). Provider-only.
     """
@@ -199,8 +245,11 @@ async def cancel(handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> N
 async def find_submitted(
     prepared: PreparedRequest, idempotency_key: str, http: httpx.AsyncClient
 ) -> TaskHandle | None:
-    """Only where ``supports_dedupe``: after an ambiguous submit, look the task up by its
-    idempotency key; return its ``TaskHandle`` or ``None`` if not found. Provider-only.
+    """Optional; without it: no dedupe — an ambiguous submit ends in ``OutcomeUnknown``.
+
+    After an ambiguous submit, look the task up by its idempotency key; return its
+    ``TaskHandle`` or ``None`` if not found. Implementing it is what declares dedupe
+    support (the runner then sends the key and looks it up). Provider-only.
     """
 
 

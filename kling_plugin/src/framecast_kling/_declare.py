@@ -144,8 +144,6 @@ def provider_info() -> ProviderInfo:
         credential_variables=(ACCESS_KEY_VARIABLE, SECRET_KEY_VARIABLE),
         poll_floor=POLL_FLOOR,
         output_url_lifetime=OUTPUT_URL_LIFETIME,
-        supports_dedupe=True,
-        supports_cancel=False,
         suggested_max_running_tasks=SUGGESTED_MAX_RUNNING_TASKS,
         output_follows_image=True,
     )

@@ -16,7 +16,6 @@ from framecast import (
     CostEstimate,
     GenerationRequest,
     ModelInfo,
-    NotSupported,
     PreparedRequest,
     ProviderError,
     ProviderInfo,
@@ -170,14 +169,6 @@ class KlingProvider:
         response = await self._send(http, "GET", url)
         task = read_task(read_envelope(response, "query task"), "query task")
         return task_state(task, handle)
-
-    @hookimpl
-    async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
-        raise NotSupported(
-            f"kling: Kling has no cancel endpoint; task {handle.task_id} keeps running to "
-            "completion and is charged",
-            handle=handle,
-        )
 
     @hookimpl
     async def find_submitted(

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from framecast import ProviderError, TaskHandle, TaskState, TaskStatus
+from framecast import MalformedResponse, ProviderError, TaskHandle, TaskState, TaskStatus
 
 __all__ = [
     "PRICE_PER_UNIT",
@@ -39,13 +39,9 @@ _CONTENT_WORDS = ("risk", "content", "security", "moderation", "sensitive", "pol
 _INPUT_WORDS = ("mask", "parameter", "invalid", "resolution", "aspect ratio", "format")
 
 
-class MalformedAnswer(ValueError):
-    """Kling's answer could not be read.
-
-    Deliberately not a ``FramecastError``: the core counts any other exception raised after
-    the request was sent as the ambiguous row on submit (a task may exist: look it up) and
-    as transient on poll (read again) -- the outcome table's "malformed 2xx" and "malformed body".
-    """
+class MalformedAnswer(MalformedResponse):
+    """Kling's answer could not be read (the core's ``MalformedResponse``: an ambiguous
+    submit, looked up by key; a poll read again)."""
 
 
 def _json(response: httpx.Response) -> Any:

@@ -22,7 +22,6 @@ from framecast import (
     ImageRef,
     Mode,
     ModelInfo,
-    NotSupported,
     Outcome,
     PendingUpload,
     PreparedRequest,
@@ -335,14 +334,6 @@ class RunwayProvider:
             raise
         return None
 
-    @hookimpl
-    async def find_submitted(
-        self, prepared: PreparedRequest, idempotency_key: str, http: httpx.AsyncClient
-    ) -> TaskHandle | None:
-        raise NotSupported(
-            "Runway has no idempotency key and no task lookup by key (supports_dedupe=False)"
-        )
-
 
 # ---------------------------------------------------------------------- helpers
 
@@ -361,8 +352,6 @@ def _provider_info() -> ProviderInfo:
         credential_variables=CREDENTIAL_VARIABLES,
         poll_floor=POLL_FLOOR,
         output_url_lifetime=OUTPUT_URL_LIFETIME,
-        supports_dedupe=False,
-        supports_cancel=True,
     )
 
 

@@ -15,6 +15,7 @@ import httpx
 from framecast import (
     GenerationRequest,
     ImageRef,
+    MalformedResponse,
     Mode,
     PendingUpload,
     ProviderError,
@@ -41,15 +42,6 @@ __all__ = [
     "retryable_failure",
     "substitute",
 ]
-
-
-class MalformedResponse(ValueError):
-    """A 2xx answer framecast cannot read.
-
-    Deliberately not a ``FramecastError``: the runner treats any other exception raised after
-    a request was sent as the ambiguous row of its table (a create whose answer is unreadable
-    may have made a task: ``OutcomeUnknown``; an unreadable poll is retried).
-    """
 
 
 #: Runway task status -> framecast status (runway.md §3).

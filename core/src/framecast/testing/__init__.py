@@ -5,6 +5,8 @@
 - ``FaultInjector``: wraps any ``httpx.MockTransport`` handler and injects scripted faults
   into matching requests (errors before or after the server acted, bad status codes,
   corrupted bodies).
+- ``provider_info(provider)``: a provider's declarations completed as the runner sees them
+  (``supports_cancel`` / ``supports_dedupe`` derived from its hooks).
 - ``framecast.testing.contract``: the provider contract suite (pytest).
 """
 
@@ -22,6 +24,7 @@ from ._faults import (
     remote_reset_after,
     respond,
 )
+from ._info import provider_info
 
 __all__ = [
     "Fault",
@@ -31,6 +34,7 @@ __all__ = [
     "before",
     "connect_error",
     "corrupt_body",
+    "provider_info",
     "read_timeout_after",
     "remote_reset_after",
     "respond",

@@ -32,6 +32,7 @@ import pytest
 
 from .. import _plugins
 from .._camera import CameraMove
+from .._defaults import prompt_camera_plan
 from .._errors import ConfigurationError, UnsupportedOption, ValidationError
 from .._models import (
     CameraPlan,
@@ -227,9 +228,10 @@ class ProviderContract:
                 except ValidationError as exc:
                     assert exc.field, f"{move}: a refusal must name its field"
                     continue
+                model = runner.resolve_model(req)
                 plan = runner._hook.translate_camera(
-                    request=req, model=runner.resolve_model(req)
-                ) or runner._default_camera_plan(req)
+                    request=req, model=model
+                ) or prompt_camera_plan(req, model)
                 assert isinstance(plan, CameraPlan)
                 assert plan.method in ("prompt", "native", "none")
                 if plan.method == "native":

@@ -37,6 +37,7 @@ from framecast import (
     CostEstimate,
     GenerationRequest,
     ImageConstraints,
+    MalformedResponse,
     ImageRef,
     Mode,
     ModelInfo,
@@ -112,11 +113,6 @@ MODELS = (  # TEMPLATE: one ModelInfo per model, from the provider's documentati
         price_basis=f"{PRICE_PER_SECOND} USD per second",
     ),
 )
-
-
-class MalformedResponse(ValueError):
-    """An answer we cannot read. Raised as a plain error on purpose: the core counts it as
-    an ambiguous submit (a task may exist) or a transient poll failure, and retries."""
 
 
 class BearerAuth(httpx.Auth):

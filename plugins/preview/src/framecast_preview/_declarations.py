@@ -119,8 +119,6 @@ def provider_info() -> ProviderInfo:
         credential_variables=(),
         poll_floor=0.0,
         output_url_lifetime=None,  # a local file lasts until the cache is cleared
-        supports_dedupe=True,
-        supports_cancel=True,
         # Each render keeps a core busy; more at once only slows them all.
         suggested_max_running_tasks=2,
         options=(SHORT_SIDE,),
