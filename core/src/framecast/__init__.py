@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "Provider": "._provider",
     "declared_ratio_plan": "._defaults",
     "prompt_camera_plan": "._defaults",
+    "reduced_ratio": "._ratios",
     "exit_code_for": "._errors",
     # camera
     "CameraMove": "._camera",
@@ -148,7 +149,7 @@ if TYPE_CHECKING:
     )
     from ._plugins import PluginLoadError
     from ._provider import Provider
-    from ._ratios import nearest_ratio, parse_ratio, same_aspect
+    from ._ratios import nearest_ratio, parse_ratio, reduced_ratio, same_aspect
     from ._retry import RetryPolicy, parse_retry_after
     from ._runner import Runner, SyncRunner, generate
     from .hookspecs import HOOKSPEC_VERSION, hookimpl

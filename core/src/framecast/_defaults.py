@@ -14,6 +14,8 @@ from ._ratios import nearest_ratio, parse_ratio, same_aspect
 
 __all__ = ["declared_ratio_plan", "prompt_camera_plan"]
 
+DEFAULT_CAMERA_STRENGTH = 5
+
 
 def declared_ratio_plan(request: GenerationRequest, model: ModelInfo) -> RatioPlan:
     """The model's wire ratio for ``request.ratio``: the value itself when the model
@@ -62,8 +64,9 @@ def declared_ratio_plan(request: GenerationRequest, model: ModelInfo) -> RatioPl
 
 
 def prompt_camera_plan(request: GenerationRequest, model: ModelInfo | None = None) -> CameraPlan:
-    """The camera move phrased into the prompt (``compose_prompt``), as a ``CameraPlan``; a
-    prompt that already holds a camera instruction next to ``request.camera`` is a
+    """The camera move phrased into the prompt (``compose_prompt``), as a ``CameraPlan``
+    (with a note when a ``camera_strength`` was asked that phrasing cannot carry); a prompt
+    that already holds a camera instruction next to ``request.camera`` is a
     ``ValidationError``. ``model`` is accepted so a provider can call it from
     ``translate_camera`` as it is."""
     del model  # the phrasing is the same for every model
@@ -78,4 +81,9 @@ def prompt_camera_plan(request: GenerationRequest, model: ModelInfo | None = Non
             value=request.prompt,
             allowed="a prompt without a 'Camera:' clause when a camera move is given",
         ) from None
-    return CameraPlan(prompt=prompt, method="prompt" if request.camera is not None else "none")
+    if request.camera is None:
+        return CameraPlan(prompt=prompt, method="none")
+    notes: tuple[str, ...] = ()
+    if request.camera_strength != DEFAULT_CAMERA_STRENGTH:
+        notes = ("camera_strength has no effect: the move is phrased in the prompt",)
+    return CameraPlan(prompt=prompt, method="prompt", notes=notes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["aspect", "nearest_ratio", "parse_ratio", "same_aspect"]
+__all__ = ["aspect", "nearest_ratio", "parse_ratio", "reduced_ratio", "same_aspect"]
 
 #: How far two aspects may differ and still count as the same (2.5 %).
 ASPECT_TOLERANCE = 0.025
@@ -38,6 +38,14 @@ def same_aspect(a: str | float, b: str | float, tolerance: float = ASPECT_TOLERA
     return abs(x - y) / y <= tolerance
 
 
+def reduced_ratio(width: int, height: int) -> str:
+    """``1920, 1080`` -> ``"16:9"``: a size as its ratio in lowest terms."""
+    import math
+
+    divisor = math.gcd(width, height)
+    return f"{width // divisor}:{height // divisor}"
+
+
 def nearest_ratio(target: str | float, candidates: Iterable[str]) -> str | None:
     """The candidate whose aspect is closest to ``target`` (on a log scale, so 2:1 and 1:2
     are equally far from 1:1); ties go to the first candidate given."""
@@ -52,6 +60,6 @@ def nearest_ratio(target: str | float, candidates: Iterable[str]) -> str | None:
         if value is None:
             continue
         distance = abs(math.log(value / wanted))
-        if best is None or distance < best[0]:
+        if best is None or distance < best[0] - 1e-12:  # a float-rounding tie stays a tie
             best = (distance, candidate)
     return None if best is None else best[1]

@@ -4,8 +4,6 @@ applies to the start image (or a refusal naming the image's ratio)."""
 
 from __future__ import annotations
 
-import math
-
 from framecast import (
     GenerationRequest,
     ModelInfo,
@@ -14,6 +12,7 @@ from framecast import (
     ValidationError,
     nearest_ratio,
     parse_ratio,
+    reduced_ratio,
     same_aspect,
 )
 
@@ -60,8 +59,7 @@ def _wire_ratio(request: GenerationRequest, model: ModelInfo) -> RatioPlan:
 
 
 def _image_ratio(width: int, height: int) -> str:
-    divisor = math.gcd(width, height)
-    return f"{width // divisor}:{height // divisor}"
+    return reduced_ratio(width, height)
 
 
 def _follow_image(request: GenerationRequest) -> RatioPlan:

@@ -3,7 +3,7 @@ capability map allows, prompt phrasing everywhere else."""
 
 from __future__ import annotations
 
-from framecast import CameraMove, CameraPlan, GenerationRequest, ValidationError, compose_prompt
+from framecast import CameraMove, CameraPlan, GenerationRequest, prompt_camera_plan
 
 from ._camera import AXES, native_control
 from ._capabilities import MODELS
@@ -19,15 +19,7 @@ def _native_combinations() -> str:
 
 
 def _compose(request: GenerationRequest, camera: CameraMove | None) -> str:
-    try:
-        return compose_prompt(request.prompt, camera, preserve_identity=request.preserve_identity)
-    except ValueError as exc:
-        raise ValidationError(
-            f"prompt: {exc}",
-            field="prompt",
-            value=request.prompt,
-            allowed="a prompt without a 'Camera:' clause, or no camera argument",
-        ) from None
+    return prompt_camera_plan(request.evolve(camera=camera)).prompt
 
 
 def plan_camera(request: GenerationRequest, plan: Plan) -> CameraPlan:

@@ -33,9 +33,9 @@ from framecast import (
     TaskState,
     UnsupportedOption,
     ValidationError,
-    compose_prompt,
     hookimpl,
     parse_retry_after,
+    prompt_camera_plan,
 )
 
 from ._auth import RunwayAuth
@@ -131,23 +131,7 @@ class RunwayProvider:
                 value=request.camera.value,
                 allowed=[None],
             )
-        try:
-            prompt = compose_prompt(
-                request.prompt, request.camera, preserve_identity=request.preserve_identity
-            )
-        except ValueError as exc:
-            raise ValidationError(
-                str(exc),
-                field="prompt",
-                value="contains 'Camera:'",
-                allowed="a prompt without a 'Camera:' clause, or no camera argument",
-            ) from None
-        if request.camera is None:
-            return CameraPlan(prompt=prompt, method="none")
-        notes: tuple[str, ...] = ()
-        if request.camera_strength != 5:
-            notes = ("camera_strength is ignored: Runway takes the camera move as a prompt phrase",)
-        return CameraPlan(prompt=prompt, method="prompt", notes=notes)
+        return prompt_camera_plan(request, model)  # Runway takes the move as a prompt phrase
 
     @hookimpl
     def prepare(

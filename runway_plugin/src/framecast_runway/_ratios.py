@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
-from framecast import GenerationRequest, RatioPlan, UnsupportedOption, parse_ratio, same_aspect
+from framecast import (
+    GenerationRequest,
+    RatioPlan,
+    UnsupportedOption,
+    nearest_ratio,
+    parse_ratio,
+    reduced_ratio,
+    same_aspect,
+)
 
 from ._models import RunwayModel, Variant
 
@@ -79,19 +85,9 @@ def plan_ratio(request: GenerationRequest, model: RunwayModel, variant: Variant)
 
 
 def _nearest(wanted: str, sized: list[str]) -> str:
-    # Closest aspect on a log scale; among equally close ones, the smallest size (``sized``
-    # is sorted by area and the first candidate wins ties).
-    target = parse_ratio(wanted)
-    assert target is not None
-    goal = target[0] / target[1]
-    best = sized[0]
-    best_distance = math.inf
-    for candidate in sized:
-        w, h = parse_ratio(candidate) or (1, 1)
-        distance = abs(math.log((w / h) / goal))
-        if distance < best_distance - 1e-12:
-            best, best_distance = candidate, distance
-    return best
+    # Among equally close ones, the smallest size: ``sized`` is sorted by area and the
+    # first candidate wins ties.
+    return nearest_ratio(wanted, sized) or sized[0]
 
 
 def _plan_without_ratio_field(
@@ -103,7 +99,7 @@ def _plan_without_ratio_field(
     parsed = parse_ratio(wanted)
     if variant.endpoint == "image_to_video" and parsed is not None:
         if request.image_fit in ("crop", "pad"):
-            aspect = f"{parsed[0] // math.gcd(*parsed)}:{parsed[1] // math.gcd(*parsed)}"
+            aspect = reduced_ratio(*parsed)
             return RatioPlan(
                 fit=request.image_fit,
                 fit_aspect=aspect,

@@ -52,11 +52,10 @@ from framecast import (
     TaskState,
     TaskStatus,
     UnsupportedOption,
-    ValidationError,
-    compose_prompt,
     hookimpl,
     nearest_ratio,
     parse_ratio,
+    prompt_camera_plan,
 )
 
 __all__ = ["MyProvider"]
@@ -194,23 +193,10 @@ class MyProvider:  # TEMPLATE: rename
 
     @hookimpl
     def translate_camera(self, request: GenerationRequest, model: ModelInfo) -> CameraPlan:
-        try:
-            prompt = compose_prompt(
-                request.prompt, request.camera, preserve_identity=request.preserve_identity
-            )
-        except ValueError as exc:
-            raise ValidationError(
-                f"prompt: {exc}",
-                field="prompt",
-                value=request.prompt,
-                allowed="a prompt without a 'Camera:' clause when a camera move is given",
-            ) from None
-        if request.camera is None:
-            return CameraPlan(prompt=prompt, method="none")
-        notes: tuple[str, ...] = ()
-        if request.camera_strength != 5:
-            notes = ("camera_strength has no effect: the move is phrased in the prompt",)
-        return CameraPlan(prompt=prompt, method="prompt", notes=notes)
+        # TEMPLATE: a provider with a native camera control returns
+        # CameraPlan(method="native", native={...}) for the moves it has; this phrases the
+        # move into the prompt, the way the core does for a provider without this hook.
+        return prompt_camera_plan(request, model)
 
     @hookimpl
     def prepare(

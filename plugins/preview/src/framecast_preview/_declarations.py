@@ -74,11 +74,6 @@ def bad_ratio(value: Any) -> ValidationError:
     )
 
 
-def reduced_ratio(width: int, height: int) -> str:
-    divisor = math.gcd(width, height)
-    return f"{width // divisor}:{height // divisor}"
-
-
 def provider_info() -> ProviderInfo:
     """What the preview declares (see the README for what each value means)."""
     model = ModelInfo(

@@ -34,9 +34,10 @@ from framecast import (
     TaskStatus,
     UnsupportedOption,
     ValidationError,
-    compose_prompt,
     hookimpl,
     parse_ratio,
+    prompt_camera_plan,
+    reduced_ratio,
 )
 
 from . import _declarations, _store
@@ -56,7 +57,6 @@ from ._declarations import (
     derived_seed,
     displayed_size,
     output_size,
-    reduced_ratio,
 )
 from ._states import died, task_state
 
@@ -142,21 +142,11 @@ class PreviewProvider:
 
     @hookimpl
     def translate_camera(self, request: GenerationRequest, model: ModelInfo) -> CameraPlan:
-        try:
-            prompt = compose_prompt(
-                request.prompt, request.camera, preserve_identity=request.preserve_identity
-            )
-        except ValueError as exc:
-            raise ValidationError(
-                f"prompt: {exc}",
-                field="prompt",
-                value=request.prompt,
-                allowed="a prompt without a 'Camera:' clause when a camera move is given",
-            ) from None
+        plan = prompt_camera_plan(request, model)  # the same prompt a provider would get
         if request.camera is None:
-            return CameraPlan(prompt=prompt, method="none")
+            return plan
         return CameraPlan(
-            prompt=prompt,
+            prompt=plan.prompt,
             method="native",
             native={"move": request.camera.value, "strength": request.camera_strength},
         )
