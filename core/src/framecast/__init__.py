@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "declared_ratio_plan": "._defaults",
     "prompt_camera_plan": "._defaults",
     "reduced_ratio": "._ratios",
+    "status_from_word": "._helpers",
+    "task_url": "._helpers",
     "exit_code_for": "._errors",
     # camera
     "CameraMove": "._camera",
@@ -125,6 +127,7 @@ if TYPE_CHECKING:
         ValidationError,
         exit_code_for,
     )
+    from ._helpers import status_from_word, task_url
     from ._models import (
         CameraPlan,
         Classification,

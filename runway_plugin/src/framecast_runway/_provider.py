@@ -10,7 +10,6 @@ import re
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from framecast import (
@@ -36,6 +35,7 @@ from framecast import (
     hookimpl,
     parse_retry_after,
     prompt_camera_plan,
+    task_url,
 )
 
 from ._auth import RunwayAuth
@@ -423,8 +423,7 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _task_url(handle: TaskHandle, http: httpx.AsyncClient) -> str:
-    origin = handle.base_url or str(http.base_url)
-    return f"{origin.rstrip('/')}/v1/tasks/{quote(handle.task_id, safe='')}"
+    return task_url(handle.base_url or str(http.base_url), "/v1/tasks", handle.task_id)
 
 
 def _upload_filename(image: ImageRef) -> str:

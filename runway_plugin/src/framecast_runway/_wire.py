@@ -18,13 +18,13 @@ from framecast import (
     MalformedResponse,
     Mode,
     PendingUpload,
-    ProviderError,
     TaskHandle,
     TaskState,
     TaskStatus,
     UnsupportedOption,
     ValidationError,
     prompt_length,
+    status_from_word,
 )
 
 from ._models import DATA_URI_LIMIT, RunwayModel, Variant
@@ -373,15 +373,7 @@ def retryable_failure(code: str | None) -> bool | None:
 
 def parse_task(response: httpx.Response, handle: TaskHandle) -> TaskState:
     data = _json_object(response, "a task read")
-    status_word = data.get("status")
-    status = STATUS_MAP.get(status_word) if isinstance(status_word, str) else None
-    if status is None:
-        raise ProviderError(
-            f"Runway answered an unknown task status {status_word!r} for task "
-            f"{handle.task_id}; framecast knows {', '.join(STATUS_MAP)}",
-            handle=handle,
-            details={"status_word": status_word},
-        )
+    status = status_from_word(data.get("status"), STATUS_MAP, provider="Runway", handle=handle)
     cost_units = _credits(data.get("cost"))
     common: dict[str, Any] = {
         "status": status,

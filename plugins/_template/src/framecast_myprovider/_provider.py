@@ -44,7 +44,6 @@ from framecast import (
     OptionSpec,
     Outcome,
     PreparedRequest,
-    ProviderError,
     ProviderInfo,
     ProviderSettings,
     RatioPlan,
@@ -56,6 +55,8 @@ from framecast import (
     nearest_ratio,
     parse_ratio,
     prompt_camera_plan,
+    status_from_word,
+    task_url,
 )
 
 __all__ = ["MyProvider"]
@@ -277,16 +278,10 @@ class MyProvider:  # TEMPLATE: rename
 
     @hookimpl
     async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
-        response = await http.get(f"/v1/tasks/{handle.task_id}")
+        origin = handle.base_url or str(http.base_url)
+        response = await http.get(task_url(origin, "/v1/tasks", handle.task_id))
         data = _json(response)
-        word = data.get("status")
-        status = STATUSES.get(word) if isinstance(word, str) else None
-        if status is None:
-            raise ProviderError(
-                f"{NAME}: task {handle.task_id} has an unknown status {word!r}",
-                handle=handle,
-                details={"status": word},
-            )
+        status = status_from_word(data.get("status"), STATUSES, provider=NAME, handle=handle)
         progress = data.get("progress")
         raw_error = data.get("error")
         error: Mapping[str, Any] = raw_error if isinstance(raw_error, Mapping) else {}
