@@ -61,7 +61,7 @@ from ._models import (
     TaskState,
     TaskStatus,
 )
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, backoff
 
 if TYPE_CHECKING:
     import httpx
@@ -1054,7 +1054,7 @@ class Runner:
                 if state.status is TaskStatus.THROTTLED:
                     throttled += 1
                     base = interval if interval > 0 else 1.0
-                    delay = min(base * 2**throttled, max(THROTTLED_BACKOFF_CAP, interval))
+                    delay = backoff(base, max(THROTTLED_BACKOFF_CAP, interval), throttled)
                 else:
                     throttled = 0
                     delay = interval
