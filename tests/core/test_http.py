@@ -169,6 +169,14 @@ def test_backoff_is_full_jitter_under_an_exponential_cap() -> None:
         assert min(delays) < ceiling * 0.2
 
 
+def test_backoff_stays_at_its_cap_however_many_attempts_failed() -> None:
+    # base * 2**n overflows a float near n = 1024: a wait may fail that often over days.
+    policy = RetryPolicy(seed=1)
+    for attempt in (1_025, 1_100, 10**6):
+        assert 0 <= policy.delay(attempt) <= 30.0
+    assert RetryPolicy(base=1e-300, cap=1e300).delay(10**6) >= 0  # no OverflowError
+
+
 def test_retry_after_is_honoured_and_capped() -> None:
     policy = RetryPolicy()
     assert policy.delay(1, retry_after=12.0) == 12.0

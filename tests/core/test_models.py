@@ -133,6 +133,7 @@ def test_the_result_json_has_the_cli_shape() -> None:
         (GenerationFailed("x"), 1),
         (FramecastCancelled("x"), 130),
         (KeyboardInterrupt(), 130),
+        (__import__("asyncio").CancelledError(), 130),
         (RuntimeError("x"), 1),
     ],
 )
@@ -160,6 +161,19 @@ def test_the_public_namespace_is_pinned_and_lazy() -> None:
         assert getattr(framecast, name) is not None, name
     with pytest.raises(AttributeError):
         framecast.NoSuchThing  # noqa: B018
+
+
+def test_the_errors_import_no_asyncio() -> None:
+    # The CLI loads the errors at start-up; asyncio would cost every command tens of ms.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, framecast._errors as e; e.exit_code_for(KeyboardInterrupt()); "
+        "print('asyncio' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_import_framecast_stays_light() -> None:

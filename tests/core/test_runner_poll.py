@@ -253,6 +253,29 @@ async def test_polling_backs_off_while_throttled() -> None:
     assert after == [5.0]  # back to the floor once it runs
 
 
+LONG_OUTAGE = 1_100  # failed or THROTTLED polls: past the 1,024 doublings a float holds
+
+
+async def test_a_wait_outlives_more_than_a_thousand_failed_polls() -> None:
+    clock, _server, faults = scripted(polls_to_finish=1)
+    faults.on("GET", TASK, *[respond(503, {"message": "busy"})] * LONG_OUTAGE)
+    async with make_runner(faults, clock, retry_policy=RetryPolicy(seed=2)) as runner:
+        result = await runner.generate(text_request(), timeout=48 * 3_600)
+    assert result.status is TaskStatus.SUCCEEDED
+    assert polls(faults) > LONG_OUTAGE
+    assert all(0 <= s <= 30.0 for s in clock.sleeps)  # the backoff's cap, every time
+    assert clock.monotonic() > 3_600  # hours of outage, in virtual time
+
+
+async def test_a_wait_outlives_more_than_a_thousand_throttled_polls() -> None:
+    clock, _server, faults = scripted(throttled_polls=LONG_OUTAGE, polls_to_finish=2)
+    async with make_runner(faults, clock, timeout=None) as runner:  # no limit at all
+        result = await runner.generate(text_request())
+    assert result.status is TaskStatus.SUCCEEDED
+    assert clock.sleeps[:LONG_OUTAGE].count(60.0) == LONG_OUTAGE - 3  # 10, 20, 40, then 60
+    assert clock.monotonic() > 18 * 3_600  # most of a day THROTTLED
+
+
 async def test_progress_reaches_the_callback_in_order() -> None:
     clock, _server, faults = scripted(throttled_polls=1, polls_to_finish=3)
     seen: list[tuple[str, TaskStatus, float | None]] = []

@@ -78,6 +78,10 @@ def _one(factory: Callable[[], Fault]) -> Callable[[], list[Fault]]:
 
 
 NONE: Callable[[], list[Fault]] = list
+#: Failed or THROTTLED polls of a long wait: past the ~1,024 doublings of a back-off that
+#: a float holds, so an uncapped exponent would end the wait in an OverflowError.
+LONG_OUTAGE = 1_100
+LONG_WAIT = 48 * 3600  # a wait's timeout may be days
 UNREADABLE = ("unknown", "not lost", "framecast status")  # an unreadable status word
 
 # --------------------------------------------------------------------------- Runway
@@ -166,6 +170,10 @@ def _runway_rows() -> list[Row]:
             extra=("failed", "trying again may succeed" if retryable else "will not help"))  # fmt: skip
     row("poll", "503 on every poll until the wait timeout", _n(runway.unavailable, 100),
         expect="TaskTimeout", timeout=120)  # fmt: skip
+    row("poll", f"503 on {LONG_OUTAGE:,} polls in a row (hours)",
+        _n(runway.unavailable, LONG_OUTAGE), timeout=LONG_WAIT, creates=1)  # fmt: skip
+    row("poll", f"THROTTLED for {LONG_OUTAGE:,} polls (most of a day)", NONE,
+        plan={"throttled_polls": LONG_OUTAGE}, timeout=LONG_WAIT)  # fmt: skip
     return rows
 
 
@@ -298,6 +306,9 @@ def _kling_rows() -> list[Row]:
             extra=("failed", "trying again may succeed" if retryable else "will not help"))  # fmt: skip
     row("poll", "5001 on every poll until the wait timeout",
         _n(lambda: kling.business_error(5001), 100), expect="TaskTimeout", timeout=120)  # fmt: skip
+    row("poll", f"5001 on {LONG_OUTAGE:,} polls in a row (hours)",
+        _n(lambda: kling.business_error(5001), LONG_OUTAGE), timeout=LONG_WAIT,
+        creates=1)  # fmt: skip
     return rows
 
 

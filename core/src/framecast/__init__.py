@@ -77,6 +77,8 @@ _EXPORTS: dict[str, str] = {
     "Runner": "._runner",
     "SyncRunner": "._runner",
     "generate": "._runner",
+    "SubmittedTask": "._submitted",
+    "SubmittedTasks": "._submitted",
     "RetryPolicy": "._retry",
     "Clock": "._clock",
     "SystemClock": "._clock",
@@ -155,4 +157,5 @@ if TYPE_CHECKING:
     from ._ratios import nearest_ratio, parse_ratio, reduced_ratio, same_aspect
     from ._retry import RetryPolicy, parse_retry_after
     from ._runner import Runner, SyncRunner, generate
+    from ._submitted import SubmittedTask, SubmittedTasks
     from .hookspecs import HOOKSPEC_VERSION, hookimpl

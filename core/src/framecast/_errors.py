@@ -15,19 +15,20 @@
     ├── ProviderError             an answer framecast cannot read                          (exit 7)
     ├── TaskNotFound              the provider no longer knows the task                    (exit 1)
     ├── GenerationFailed          the task ended FAILED                                    (exit 1)
-    └── FramecastCancelled        cancelled by the caller; `.handle` if a submit was sent (130)
+    └── FramecastCancelled        interrupted (SyncRunner, CLI); `.handle` if one was sent (130)
 
 ``MalformedResponse`` stands apart: a provider plugin raises it (it is a ``ValueError``)
 for a 2xx answer it cannot read, and the core turns it into the outcome above that fits
 the phase — ``OutcomeUnknown`` on a submit (a task may exist), a retried read on a poll.
 
 Every error about a task carries its ``TaskHandle`` as ``.handle``. No message, ``repr``
-or ``details`` ever holds a credential.
+or ``details`` ever holds a credential. (A cancelled coroutine raises ``asyncio``'s own
+``CancelledError``, not one of these: see ``Runner.submitted``.)
 """
 
 from __future__ import annotations
 
-import asyncio
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -212,8 +213,15 @@ class GenerationFailed(FramecastError):
         self.code = code
 
 
-class FramecastCancelled(FramecastError, asyncio.CancelledError):
-    """The caller cancelled. If a submit was sent, ``handle`` is the task (it keeps running)."""
+class FramecastCancelled(FramecastError):
+    """An interrupt stopped a call: ``SyncRunner`` raises it instead of ``KeyboardInterrupt``
+    (and the CLI reports it). If a submit was sent, ``handle`` is the task (it keeps running).
+
+    Not an ``asyncio.CancelledError``: asyncio's tools (``gather``, ``TaskGroup``,
+    ``timeout``) treat any of those as a plain cancellation and drop its payload. A cancelled
+    ``Runner`` coroutine raises ``CancelledError`` itself and keeps the handle in
+    ``runner.submitted``.
+    """
 
     exit_code = 130
 
@@ -222,7 +230,12 @@ def exit_code_for(error: BaseException) -> int:
     """The CLI exit code for an error (docs/cli.md)."""
     if isinstance(error, FramecastError):
         return error.exit_code
-    if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
+    if isinstance(error, KeyboardInterrupt):
+        return 130
+    # Only an imported asyncio can have raised its CancelledError; importing it here would
+    # cost every command that never runs a coroutine (``framecast --help``).
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None and isinstance(error, asyncio.CancelledError):
         return 130
     return 1
 

@@ -17,7 +17,18 @@ from ._models import Classification, Outcome
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["RetryPolicy", "default_classification", "parse_retry_after"]
+__all__ = ["RetryPolicy", "backoff", "default_classification", "parse_retry_after"]
+
+#: Doublings past which a back-off stops growing. ``base * 2**n`` overflows a float near
+#: ``n = 1024`` (about a thousand failed polls: hours of 503s, or a day of THROTTLED); 2**64
+#: times any base already lies beyond every cap, so clamping there changes no delay.
+MAX_DOUBLINGS = 64
+
+
+def backoff(base: float, cap: float, doublings: int) -> float:
+    """``base * 2**doublings``, at most ``cap``, for any number of doublings (a wait may
+    run for days)."""
+    return min(cap, base * float(2 ** min(max(0, doublings), MAX_DOUBLINGS)))
 
 
 @attrs.frozen
@@ -40,8 +51,7 @@ class RetryPolicy:
         """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1)."""
         if retry_after is not None:
             return max(0.0, min(retry_after, self.retry_after_cap))
-        ceiling = min(self.cap, self.base * (2 ** max(0, attempt - 1)))
-        return self._rng.uniform(0.0, ceiling)
+        return self._rng.uniform(0.0, backoff(self.base, self.cap, attempt - 1))
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

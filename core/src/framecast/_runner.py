@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as _dt
 import inspect
 import logging
@@ -61,12 +62,14 @@ from ._models import (
     TaskState,
     TaskStatus,
 )
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, backoff
+from ._submitted import SubmittedTasks, _claims_of_this_call
 
 if TYPE_CHECKING:
     import httpx
 
     from ._http import FifoGate, GateTicket, ProviderClient, SubmitTrack
+    from ._submitted import _Claim
 
 __all__ = ["Runner", "SyncRunner", "generate"]
 
@@ -133,6 +136,9 @@ class Runner:
     suggestion, ``0``: no cap). ``max_cost``: refuse requests estimated above it (USD) or
     with an unknown price. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
     on providers without dedupe (may pay twice).
+
+    ``submitted`` (``SubmittedTasks``) holds every task the provider accepted until its
+    caller has the handle; a cancelled call leaves it there for ``runner.submitted.drain()``.
     """
 
     def __init__(
@@ -244,6 +250,7 @@ class Runner:
         self._gate: FifoGate | None = None
         self._slots: FifoGate | None = None
         self._cancelled: set[str] = set()
+        self.submitted = SubmittedTasks()
         # The file's top-level model belongs to the provider the file names (or to any).
         top_model = (
             self._config.model if self._config.provider in (None, self.provider_name) else None
@@ -515,12 +522,15 @@ class Runner:
         """Validate, then create the task (with the retry table). Returns its handle.
 
         Waits for a running-task slot if the cap is reached, but keeps none. A cancellation
-        after the create request was sent lets it finish: ``FramecastCancelled.handle``.
+        after the create request was sent lets it finish, then propagates
+        (``asyncio.CancelledError``); the task's handle waits in ``runner.submitted``.
         """
-        p, slots = await self._admit(request)
-        async with slots:
-            handle = await self._submit_prepared(p)
-        return handle
+        with self.submitted._claim() as claim:
+            p, slots = await self._admit(request)
+            async with slots:
+                handle = await self._submit_prepared(p, claim)
+            claim.handed_over()
+            return handle
 
     async def _admit(self, request: GenerationRequest) -> tuple[_Prepared, FifoGate]:
         """Validate and prepare (observers hear of a refusal); the running-task slots."""
@@ -533,64 +543,54 @@ class Runner:
             raise
         return p, self._slots
 
-    async def _submit_prepared(self, p: _Prepared) -> TaskHandle:
+    async def _submit_prepared(self, p: _Prepared, claim: _Claim) -> TaskHandle:
+        """The submit, in a task of its own: a cancellation of the caller before the create
+        request was sent stops it; after, the submit finishes, its handle reaches
+        ``runner.submitted`` and the ``on_submitted`` observers, and the cancellation then
+        propagates unchanged (``asyncio.timeout`` and ``TaskGroup`` rely on its type)."""
         from ._http import SubmitTrack
 
         track = SubmitTrack(p.prepared.method, p.prepared.path)
-        state = {"cancel": False}
-        task = asyncio.ensure_future(self._submit_with_retries(p, track, state))
-        handle: TaskHandle | None
-        failure: FramecastError | None = None
+        state = {"cancel": False, "ambiguous": False}
+        task = asyncio.ensure_future(self._submit_with_retries(p, track, state, claim))
         try:
             handle = await asyncio.shield(task)
         except asyncio.CancelledError:
-            if task.done() and not task.cancelled() and task.exception() is None:
-                handle = task.result()
-            elif track.sent or getattr(task, "_framecast_ambiguous", False):
-                state["cancel"] = True
-                handle, failure = await self._finish_shielded(task)
-                if failure is not None and not isinstance(failure, OutcomeUnknown):
-                    # The submit was answered before it could be stopped: say how.
-                    raise FramecastCancelled(
-                        f"cancelled; the submit had ended: {type(failure).__name__}: "
-                        f"{failure.message}",
-                        details=failure.details,
-                    ) from None
+            if not task.done() and not (track.sent or state["ambiguous"]):
+                task.cancel()  # nothing has left the process: no task can exist
+                raise
+            state["cancel"] = True  # no resubmit; a lookup of an ambiguous one finishes
+            await _wait_out(task)
+            if task.cancelled():
+                raise
+            failure = task.exception()
+            if failure is None:
+                await self._observe_submitted(task.result(), p.request)
+            elif isinstance(failure, OutcomeUnknown):
+                claim.answer_lost(failure)  # a task may exist: what to check, for drain()
             else:
-                task.cancel()
-                raise FramecastCancelled("cancelled before the submit was sent") from None
-            if handle is not None:
-                await asyncio.shield(self._notify("on_submitted", handle=handle, request=p.request))
-            raise FramecastCancelled(
-                "cancelled after the submit was sent: the task keeps running"
-                + (f" (task {handle.task_id})" if handle else " (its outcome is unknown)"),
-                handle=handle,
-                details=failure.details if handle is None and failure is not None else None,
-            ) from None
+                logger.debug("the cancelled submit had ended: %s", _exc_text(failure))
+            raise
         except FramecastError as exc:
             await self._notify("on_failed", handle=exc.handle, error=exc)
             raise
-        await self._notify("on_submitted", handle=handle, request=p.request)
+        await self._observe_submitted(handle, p.request)
         return handle
 
-    async def _finish_shielded(
-        self, task: asyncio.Future[TaskHandle]
-    ) -> tuple[TaskHandle | None, FramecastError | None]:
-        """The submit's handle, or how it failed (an ``OutcomeUnknown`` keeps its details)."""
-        while True:
-            try:
-                return await asyncio.shield(task), None
-            except asyncio.CancelledError:
-                if task.done():
-                    break
-                continue  # cancelled again: the submit is still finishing
-            except FramecastError as exc:
-                return None, exc
-        if task.cancelled() or task.exception() is not None:
-            return None, None
-        return task.result(), None
+    async def _observe_submitted(self, handle: TaskHandle, request: GenerationRequest) -> None:
+        # Run to their end even if the caller is cancelled meanwhile: an observer that
+        # stores the handle must not be cut short (the cancellation is raised after them).
+        await self._notify("on_submitted", shielded=True, handle=handle, request=request)
 
     async def _submit_with_retries(
+        self, p: _Prepared, track: SubmitTrack, state: dict[str, bool], claim: _Claim
+    ) -> TaskHandle:
+        handle = await self._submit_attempts(p, track, state)
+        # Here, in the submit's own task: whatever becomes of the call, the handle is kept.
+        claim.accepted(handle)
+        return handle
+
+    async def _submit_attempts(
         self, p: _Prepared, track: SubmitTrack, state: dict[str, bool]
     ) -> TaskHandle:
         from ._http import current_submit, current_ticket
@@ -657,10 +657,7 @@ class Runner:
                 await self.clock.sleep(policy.delay(attempt, classification.retry_after))
                 continue
             if outcome in (Outcome.AMBIGUOUS, Outcome.TRANSIENT, Outcome.UNREADABLE):
-                ambiguous = True
-                task = asyncio.current_task()
-                if task is not None:
-                    task._framecast_ambiguous = True  # type: ignore[attr-defined]
+                ambiguous = state["ambiguous"] = True
                 if self.info.supports_dedupe:
                     found = await self._dedupe(p, key, policy.dedupe_lookups)
                     if found is not None:
@@ -1000,7 +997,7 @@ class Runner:
         self._ensure_gates()
         assert self._slots is not None
         async with self._slots:
-            return await self._wait_or_carry(handle, timeout, on_progress, estimate, notes)
+            return await self._wait(handle, timeout, on_progress, estimate, notes)
 
     async def _wait(
         self,
@@ -1040,7 +1037,7 @@ class Runner:
                 if state.status is TaskStatus.THROTTLED:
                     throttled += 1
                     base = interval if interval > 0 else 1.0
-                    delay = min(base * 2**throttled, max(THROTTLED_BACKOFF_CAP, interval))
+                    delay = backoff(base, max(THROTTLED_BACKOFF_CAP, interval), throttled)
                 else:
                     throttled = 0
                     delay = interval
@@ -1161,27 +1158,26 @@ class Runner:
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> GenerationResult:
-        """Submit and wait: the whole job. Holds one running-task slot throughout."""
-        p, slots = await self._admit(request)
-        del request  # thousands of waiting tasks: keep only what polling needs
-        async with slots:
-            handle = await self._submit_prepared(p)
-            estimate, notes = p.estimate, p.notes
-            del p  # the prepared request (body, images) is done with once the task exists
-            return await self._wait_or_carry(handle, timeout, on_progress, estimate, notes)
+        """Submit and wait: the whole job. Holds one running-task slot throughout.
 
-    async def _wait_or_carry(self, handle: TaskHandle, *args: Any) -> GenerationResult:
-        """``_wait``, with a cancellation turned into ``FramecastCancelled`` carrying the handle."""
-        try:
-            return await self._wait(handle, *args)
-        except FramecastCancelled:
-            raise
-        except asyncio.CancelledError:
-            raise FramecastCancelled(
-                f"cancelled while waiting: task {handle.task_id} keeps running; wait for it "
-                "again with its handle",
-                handle=handle,
-            ) from None
+        Cancelled after the create request was sent, it raises ``asyncio.CancelledError``
+        and leaves the task's handle in ``runner.submitted``; every other outcome returns
+        the result or raises an error carrying the handle.
+        """
+        with self.submitted._claim() as claim:
+            p, slots = await self._admit(request)
+            del request  # thousands of waiting tasks: keep only what polling needs
+            async with slots:
+                handle = await self._submit_prepared(p, claim)
+                estimate, notes = p.estimate, p.notes
+                del p  # the prepared request (body, images) is done with once the task exists
+                try:
+                    result = await self._wait(handle, timeout, on_progress, estimate, notes)
+                except FramecastError:
+                    claim.handed_over()  # the error carries the handle
+                    raise
+                claim.handed_over()
+                return result
 
     # ------------------------------------------------------------------ cancel
 
@@ -1293,16 +1289,28 @@ class Runner:
 
     # ------------------------------------------------------------------ observers
 
-    async def _notify(self, hook_name: str, **kwargs: Any) -> None:
+    async def _notify(self, hook_name: str, *, shielded: bool = False, **kwargs: Any) -> None:
+        """Call every observer of ``hook_name``. ``shielded``: an ``async`` observer runs to
+        its end even if the caller is cancelled meanwhile; the cancellation is raised once
+        all of them have run."""
         caller = getattr(self._hook, hook_name)
+        cancelled: asyncio.CancelledError | None = None
         for impl in reversed(caller.get_hookimpls()):
             try:
                 args = {k: v for k, v in kwargs.items() if k in impl.argnames}
                 result = impl.function(**args)
                 if inspect.isawaitable(result):
+                    if shielded:
+                        running = asyncio.ensure_future(result)
+                        cancelled = await _wait_out(running) or cancelled
+                        if running.cancelled():
+                            continue
+                        result = running
                     await result
             except Exception:
                 logger.exception("observer %s of %s failed", hook_name, impl.plugin_name)
+        if cancelled is not None:
+            raise cancelled
 
     # ------------------------------------------------------------------ helpers
 
@@ -1312,6 +1320,18 @@ class Runner:
 
 def _iso(timestamp: float) -> str:
     return _dt.datetime.fromtimestamp(timestamp, _dt.UTC).isoformat(timespec="seconds")
+
+
+async def _wait_out(future: asyncio.Future[Any]) -> asyncio.CancelledError | None:
+    """Wait until ``future`` is done, however often the waiting task is cancelled meanwhile;
+    the first cancellation met, for the caller to raise afterwards."""
+    cancelled: asyncio.CancelledError | None = None
+    while not future.done():
+        try:
+            await asyncio.wait((future,))
+        except asyncio.CancelledError as exc:
+            cancelled = cancelled or exc
+    return cancelled
 
 
 def _exc_text(exc: BaseException) -> str:
@@ -1345,9 +1365,15 @@ class SyncRunner:
     def _call(self, coro: Awaitable[T]) -> T:
         done = threading.Event()
         box: dict[str, asyncio.Task[T]] = {}
+        claims: list[_Claim] = []  # what this call submits (``runner.submitted`` entries)
+        context = contextvars.copy_context()
+        context.run(_claims_of_this_call.set, claims)
 
         def start() -> None:
-            task: asyncio.Task[T] = self._loop.create_task(coro)  # type: ignore[arg-type]
+            task: asyncio.Task[T] = self._loop.create_task(
+                coro,  # type: ignore[arg-type]
+                context=context,
+            )
             task.add_done_callback(lambda _task: done.set())
             box["task"] = task
 
@@ -1360,12 +1386,9 @@ class SyncRunner:
             # interrupt. A second Ctrl-C stops the wait.
             self._loop.call_soon_threadsafe(lambda: box["task"].cancel())
             done.wait()
-            try:
-                box["task"].result()
-            except FramecastCancelled as cancelled:
+            cancelled = _interrupted(box["task"], claims)
+            if cancelled is not None:
                 raise cancelled from None
-            except BaseException:  # noqa: BLE001 - the interrupt is what the caller sees
-                pass
             raise
         return box["task"].result()
 
@@ -1376,6 +1399,11 @@ class SyncRunner:
     @property
     def provider_name(self) -> str:
         return self.runner.provider_name
+
+    @property
+    def submitted(self) -> SubmittedTasks:
+        """The runner's ``submitted``: tasks accepted whose call never handed them over."""
+        return self.runner.submitted
 
     def prepare(self, request: GenerationRequest) -> PreparedRequest:
         return self.runner.prepare(request)
@@ -1422,6 +1450,34 @@ class SyncRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _interrupted(task: asyncio.Task[Any], claims: list[_Claim]) -> FramecastCancelled | None:
+    """What an interrupted ``SyncRunner`` call raises instead of ``KeyboardInterrupt``: the
+    task it submitted (now handed over to the caller), if any."""
+    if not task.cancelled() and task.exception() is None:
+        value = task.result()  # the call finished as the interrupt came
+        if isinstance(value, TaskHandle):  # a submit's: never lose it with the interrupt
+            return FramecastCancelled(
+                f"interrupted just after task {value.task_id} was submitted; it keeps running",
+                handle=value,
+            )
+        return None
+    for claim in claims:
+        if not claim.unclaimed:
+            continue
+        claim.handed_over()  # the error raised to the caller carries it
+        if claim.handle is not None:
+            return FramecastCancelled(
+                "cancelled after the submit was sent: the task keeps running "
+                f"(task {claim.handle.task_id})",
+                handle=claim.handle,
+            )
+        details = claim.outcome_unknown.details if claim.outcome_unknown else None
+        return FramecastCancelled(
+            "cancelled after the submit was sent: its outcome is unknown", details=details
+        )
+    return None
 
 
 def generate(

@@ -259,7 +259,8 @@ async def find_submitted(
 @hookspec
 def on_submitted(handle: TaskHandle, request: GenerationRequest) -> None:
     """A task was created. Called even when the caller is cancelled right after the submit
-    was sent (shielded), so a host can record the handle. May be ``async``."""
+    was sent (shielded), so a host can record the handle. May be ``async``: a cancellation
+    that arrives while it runs waits for it to finish."""
 
 
 @hookspec
