@@ -43,7 +43,7 @@ def read_handle_argument(
     A bare word is a task id or its prefix, looked up in ``task_log()``. Raises
     ``ValidationError`` (field ``HANDLE``) naming what was wrong with it.
     """
-    if is_task_reference(argument) and not _is_json_literal(argument):
+    if is_task_reference(argument):  # a bare word, even one JSON reads (Kling's ids are digits)
         return _look_up(argument, task_log() if task_log is not None else None)
     text, origin = _read_text(argument, stdin)
     try:
@@ -65,14 +65,6 @@ def read_handle_argument(
             allowed=_ALLOWED,
         )
     return handle
-
-
-def _is_json_literal(argument: str) -> bool:
-    try:
-        json.loads(argument)
-    except ValueError:
-        return False
-    return True
 
 
 def _look_up(reference: str, log: TaskLog | None) -> dict[str, Any]:
