@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from framecast import TaskHandle, TaskState, TaskStatus
+from framecast.cli._tasklist import parse_when
 from framecast.cli._tasklog import (
     SCHEMA_VERSION,
     TaskLog,
     TaskLogError,
     log_path,
 )
-from framecast.cli._tasklist import parse_when
 
 from .._secret_audit import leaks_in
 from . import _scripted
