@@ -23,11 +23,9 @@ from framecast.testing import VirtualClock, remote_reset_after
 from framecast_kling import testing as kling
 
 from .._secret_audit import leaks_in
+from ._matrix import BARE, KILLED, OTHER_REQUEST, REUSED, RUNNER_KEY, cli_providers
 from ._sides import SIDES, Side, small_png
 from .test_loopback import REPO, kling_server, runway_server
-
-PROVIDERS = ["runway", "kling"]
-
 
 # --------------------------------------------------------------------------- kill -9
 
@@ -94,7 +92,7 @@ def let_finish(provider: str, fake: Any, task_id: str) -> None:
         task.to_finish = task.queries + 1
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", cli_providers(KILLED))
 def test_kill_9_while_generate_waits_then_wait_by_short_id_resumes(
     provider: str, tmp_path: Path
 ) -> None:
@@ -148,7 +146,7 @@ def test_kill_9_while_generate_waits_then_wait_by_short_id_resumes(
         assert not leaks_in([stderr, out, err, db.read_bytes().decode("utf-8", "replace")])
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", cli_providers(BARE))
 def test_a_handle_of_provider_and_task_id_alone_resumes(provider: str, tmp_path: Path) -> None:
     image = tmp_path / "frame.png"
     image.write_bytes(small_png())
@@ -183,7 +181,7 @@ def wired(provider: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tup
     return side, str(image)
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", cli_providers(REUSED))
 @pytest.mark.parametrize("wait", [False, True], ids=["no-wait", "wait"])
 def test_a_reused_key_returns_the_logged_task_and_creates_nothing(
     provider: str, wait: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -207,7 +205,7 @@ def test_a_reused_key_returns_the_logged_task_and_creates_nothing(
     assert warned is (provider == "runway")
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", cli_providers(OTHER_REQUEST))
 def test_a_key_reused_for_another_request_is_refused(
     provider: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -265,3 +263,23 @@ def test_kling_key_whose_process_died_mid_create_is_found_by_kling(
     assert json.loads(again.stdout)["task_id"] == task_id  # Kling refused the key; found
     assert side.tasks_created == 1
     assert [task.task_id for task in log.tasks()] == [task_id]
+
+
+# --------------------------------------------------------------------------- the Runner
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("provider", cli_providers(RUNNER_KEY))
+async def test_the_runner_dedupes_a_reused_key_only_where_the_provider_does(
+    provider: str, tmp_path: Path
+) -> None:
+    tasks = {"kling": 1, "runway": 2}[provider]  # as the matrix rows say
+    # Kling refuses a second external_task_id and the runner finds the first task under
+    # it; Runway has no key, so the Runner's promise there is none (its docstring says so).
+    side: Side = SIDES[provider]()
+    async with side.runner(VirtualClock()) as runner:
+        request = side.request(small_png(), idempotency_key="order-7")
+        first = await runner.submit(request)
+        second = await runner.submit(request)
+    assert side.tasks_created == tasks
+    assert (first.task_id == second.task_id) is (tasks == 1)

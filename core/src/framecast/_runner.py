@@ -133,6 +133,14 @@ class Runner:
     suggestion, ``0``: no cap). ``max_cost``: refuse requests estimated above it (USD) or
     with an unknown price. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
     on providers without dedupe (may pay twice).
+
+    A request's ``idempotency_key`` dedupes only where the provider does
+    (``ProviderInfo.supports_dedupe``: Kling, preview): a second ``submit`` with the key, from
+    this process or any other, gets the first task's handle instead of a new task. On other
+    providers (Runway) the runner keeps no record of keys: each ``submit`` creates (and
+    bills) a task, and the key only travels in the handle. The CLI adds its own promise on
+    top (its task log answers a reused key on the same machine); a host that needs one
+    task per key on such a provider keeps its own record of the keys it submitted.
     """
 
     def __init__(

@@ -126,7 +126,11 @@ def _table(out: Output, tasks: Sequence[LoggedTask], shorts: dict[int, str]) -> 
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table("id", "provider", "model", "state", "created", "prompt", "output", box=None)
+    table = Table(box=None)
+    for name in ("id", "provider", "model", "state", "created"):
+        table.add_column(name, no_wrap=True)  # an id cut short could not be typed back
+    table.add_column("prompt")
+    table.add_column("output", overflow="fold")
     for task in tasks:
         output = task.saved_to or (task.outputs[0] if task.outputs else "")
         if task.failure and not output:
