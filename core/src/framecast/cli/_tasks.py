@@ -463,6 +463,8 @@ async def _reuse(
 def _process_alive(pid: int | None) -> bool:
     if not pid:
         return False
+    if os.name == "nt":
+        return True  # os.kill there terminates the process; assume it is still sending
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
