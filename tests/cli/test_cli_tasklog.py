@@ -280,3 +280,25 @@ def test_the_log_holds_no_credential(invoke: Callable[..., Result], wired: Scrip
     assert "task-1" in raw  # the file is readable as text: the check below means something
     assert _scripted.API_KEY not in raw
     assert not leaks_in([raw])
+
+
+def test_preview_resumes_from_provider_and_task_id_alone(
+    invoke: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FRAMECAST_PREVIEW_DIR", str(tmp_path / "cache"))
+    submitted = invoke("generate", "--provider", "preview", "--prompt", "Waves", "--duration",
+                       "1", "-o", "short_side", "144", "--no-wait", "--json")  # fmt: skip
+    assert submitted.exit_code == 0, submitted.stderr
+    task_id = json.loads(submitted.stdout)["task_id"]
+    monkeypatch.setenv("FRAMECAST_LOG", str(tmp_path / "elsewhere.db"))  # not in this log
+    bare = json.dumps({"provider": "preview", "task_id": task_id})
+    waited = invoke("wait", bare, "--json", "--timeout", "120")
+    assert waited.exit_code == 0, waited.stderr
+    assert json.loads(waited.stdout)["status"] == "SUCCEEDED"
+
+
+def test_help_states_what_the_key_promises(invoke: Callable[..., Result]) -> None:
+    shown = " ".join(invoke("generate", "--help").stdout.split())
+    assert "One task per key on this machine" in shown
+    assert "whoever submits it" not in shown
