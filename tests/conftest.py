@@ -29,6 +29,10 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     for variable in CREDENTIAL_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
+    # The CLI's task log: one per test (subprocesses inherit it), never the user's own.
+    monkeypatch.setenv("FRAMECAST_LOG", str(tmp_path_factory.mktemp("tasklog") / "tasks.db"))

@@ -100,7 +100,7 @@ def test_wait_timeout_exits_6_with_the_resume_command(
     handle = submit(invoke)
     result = invoke("wait", handle, "--timeout", "20")
     assert result.exit_code == 6
-    assert "framecast wait '" in result.stderr
+    assert "framecast wait task-1" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -52,8 +52,9 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) ->
 
 
 def resume_words(stderr: str) -> list[str]:
-    """The resume command the process printed, as argv."""
-    line = next(line.strip() for line in stderr.splitlines() if "framecast wait '" in line)
+    """The resume command the process printed last, as argv."""
+    lines = [line.strip() for line in stderr.splitlines()]
+    line = next(line for line in reversed(lines) if line.startswith("framecast wait "))
     words = shlex.split(line)
     assert words[:2] == ["framecast", "wait"]
     return words
@@ -79,7 +80,8 @@ def test_sigterm_during_the_submit_lets_it_finish_and_prints_the_handle(
     assert "Traceback" not in stderr
     assert API_KEY not in stdout + stderr
     assert len(service.created()) == 1
-    assert TaskHandle.from_json(resume_words(stderr)[2]).task_id == "task-1"
+    assert resume_words(stderr)[2] == "task-1"  # the task log's short id
+    assert '"task_id":"task-1"' in stderr  # and the handle, for another machine
 
 
 def test_ctrl_c_while_waiting_exits_130_and_the_printed_command_resumes(
@@ -120,7 +122,7 @@ def test_sighup_is_handled_like_sigterm(
     process.send_signal(signal.SIGHUP)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 143, stderr
-    assert "framecast wait '" in stderr
+    assert "framecast wait task-1" in stderr
 
 
 # ------------------------------------------------------------------------- in process

@@ -100,9 +100,37 @@ async def test_malformed_create_answer_is_not_a_framecast_error(provider, fake, 
     assert fake.tasks_created == 1
 
 
-async def test_poll_with_a_handle_missing_its_endpoint(provider, http) -> None:
-    with pytest.raises(ProviderError, match="endpoint"):
+async def test_a_handle_of_provider_and_task_id_alone_is_found_under_its_endpoint(
+    provider, fake, http
+) -> None:
+    # What a user types after losing the rest: Kling queries a task under the endpoint
+    # that created it, so each is asked in turn, and the one that answered is kept.
+    created = await provider.submit(
+        prepared=prepare(provider, GenerationRequest(prompt="x")), http=http
+    )
+    bare = TaskHandle(provider="kling", task_id=created.task_id)
+    state = await provider.poll(handle=bare, http=http)
+    assert state.status is TaskStatus.RUNNING
+    paths = [path for _, path, _ in fake.log[1:]]
+    assert paths == [
+        f"/v1/videos/image2video/{created.task_id}",
+        f"/v1/videos/text2video/{created.task_id}",
+    ]
+    await provider.poll(handle=bare, http=http)
+    assert fake.log[-1][1] == f"/v1/videos/text2video/{created.task_id}"  # asked once
+
+
+async def test_a_bare_handle_no_endpoint_knows_is_not_found(provider, fake, http) -> None:
+    with pytest.raises(httpx.HTTPStatusError) as caught:
         await provider.poll(handle=TaskHandle(provider="kling", task_id="1"), http=http)
+    assert caught.value.response.json()["code"] == 1203  # the runner's TaskNotFound
+    assert len(fake.log) == 3  # each endpoint once
+
+
+async def test_poll_with_a_handle_naming_an_unknown_endpoint(provider, http) -> None:
+    handle = TaskHandle(provider="kling", task_id="1", provider_data={"endpoint": "video"})
+    with pytest.raises(ProviderError, match="endpoint"):
+        await provider.poll(handle=handle, http=http)
 
 
 async def test_find_submitted_by_path(provider, fake, http) -> None:

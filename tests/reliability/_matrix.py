@@ -313,3 +313,74 @@ def _kling_rows() -> list[Row]:
 
 
 ROWS: list[Row] = [*_runway_rows(), *_kling_rows()]
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+@attrs.frozen
+class CliRow:
+    """A way the CLI's task log must not lose or double a task; ``test`` (in
+    ``test_cli_tasklog.py``) runs it for ``provider``."""
+
+    provider: str
+    situation: str
+    behaviour: str
+    test: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.test}[{self.provider}]"
+
+
+KILLED = "test_kill_9_while_generate_waits_then_wait_by_short_id_resumes"
+BARE = "test_a_handle_of_provider_and_task_id_alone_resumes"
+REUSED = "test_a_reused_key_returns_the_logged_task_and_creates_nothing"
+OTHER_REQUEST = "test_a_key_reused_for_another_request_is_refused"
+RUNNER_KEY = "test_the_runner_dedupes_a_reused_key_only_where_the_provider_does"
+
+CLI_ROWS: list[CliRow] = [
+    *(
+        CliRow(p, "`framecast generate --json` killed with SIGKILL while it waits (real "
+               "process, fake on loopback)",
+               "the task log row was written before waiting and the resume command printed on "
+               "stderr; `framecast tasks` lists it; `framecast wait <short id>` resumes it "
+               "(exit 0), 1 task", KILLED)
+        for p in ("runway", "kling")
+    ),
+    *(
+        CliRow(p, "`framecast wait` given a handle of provider and task id alone, no task log",
+               "resumed (exit 0)" + ("; each query endpoint asked in turn" if p == "kling" else "")
+               + ", 1 task", BARE)
+        for p in ("runway", "kling")
+    ),
+    *(
+        CliRow(p, "`--idempotency-key` reused on the same machine (`--no-wait`, and waiting)",
+               "the logged task is returned, no create sent (exit 0), 1 task"
+               + ("; a warning that the key dedupes only through this machine's log"
+                  if p == "runway" else ""), REUSED)
+        for p in ("runway", "kling")
+    ),
+    *(
+        CliRow(p, "`--idempotency-key` reused for another request",
+               "`ValidationError` (exit 2) naming the key's task, no create, 1 task",
+               OTHER_REQUEST)
+        for p in ("runway", "kling")
+    ),
+    CliRow("runway", "`--idempotency-key` reused after its create's answer was lost",
+           "`OutcomeUnknown` (exit 5), nothing sent; `--retry-ambiguous-submit` submits again "
+           "(2 tasks, as asked)",
+           "test_runway_key_whose_answer_was_lost_is_not_submitted_again_blindly"),
+    CliRow("kling", "`--idempotency-key` reused after the first process died mid-create",
+           "submitted again with the key; Kling refuses it and the task is found (exit 0), "
+           "1 task", "test_kling_key_whose_process_died_mid_create_is_found_by_kling"),
+    CliRow("runway", "`Runner.submit` twice with one key",
+           "2 tasks: Runway keeps no key, and the Runner promises no dedupe there", RUNNER_KEY),
+    CliRow("kling", "`Runner.submit` twice with one key",
+           "1 task: Kling refuses the key again and the Runner finds the first task",
+           RUNNER_KEY),
+]  # fmt: skip
+
+
+def cli_providers(test: str) -> list[str]:
+    return [row.provider for row in CLI_ROWS if row.test == test]

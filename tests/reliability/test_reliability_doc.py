@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._matrix import EXIT, ROWS, Row
+from . import test_cli_tasklog
+from ._matrix import CLI_ROWS, EXIT, ROWS, Row
 from .test_bad_inputs import CASES
 from .test_load_with_faults import EXACT, FAULT_RATE, JOBS
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 START, END = "<!-- matrix:start -->", "<!-- matrix:end -->"
+CLI_START, CLI_END = "<!-- cli-matrix:start -->", "<!-- cli-matrix:end -->"
 
 
 def behaviour(row: Row) -> str:
@@ -54,6 +56,26 @@ def matrix_table() -> str:
     return "\n".join(lines)
 
 
+def cli_table() -> str:
+    lines = ["| provider | situation | behaviour | test id |", "|---|---|---|---|"]
+    for row in CLI_ROWS:
+        lines.append(f"| {row.provider} | {row.situation} | {row.behaviour} | `{row.id}` |")
+    return "\n".join(lines)
+
+
+def test_the_page_shows_every_cli_row() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    shown = text.split(CLI_START, 1)[1].split(CLI_END, 1)[0].strip()
+    assert shown == cli_table(), (
+        "docs/reliability.md is stale: python -m tests.reliability.test_reliability_doc"
+    )
+
+
+def test_every_cli_row_names_a_test_that_runs_it() -> None:
+    for row in CLI_ROWS:
+        assert callable(getattr(test_cli_tasklog, row.test, None)), row.test
+
+
 def test_the_page_shows_every_row_of_the_matrix() -> None:
     text = PAGE.read_text(encoding="utf-8")
     shown = text.split(START, 1)[1].split(END, 1)[0].strip()
@@ -77,4 +99,7 @@ if __name__ == "__main__":
     page = PAGE.read_text(encoding="utf-8")
     head, rest = page.split(START, 1)
     tail = rest.split(END, 1)[1]
-    PAGE.write_text(f"{head}{START}\n{matrix_table()}\n{END}{tail}", encoding="utf-8")
+    page = f"{head}{START}\n{matrix_table()}\n{END}{tail}"
+    head, rest = page.split(CLI_START, 1)
+    tail = rest.split(CLI_END, 1)[1]
+    PAGE.write_text(f"{head}{CLI_START}\n{cli_table()}\n{CLI_END}{tail}", encoding="utf-8")

@@ -139,6 +139,14 @@ class Runner:
 
     ``submitted`` (``SubmittedTasks``) holds every task the provider accepted until its
     caller has the handle; a cancelled call leaves it there for ``runner.submitted.drain()``.
+
+    A request's ``idempotency_key`` dedupes only where the provider does
+    (those implementing ``find_submitted``: Kling, preview): a second ``submit`` with the key, from
+    this process or any other, gets the first task's handle instead of a new task. On other
+    providers (Runway) the runner keeps no record of keys: each ``submit`` creates (and
+    bills) a task, and the key only travels in the handle. The CLI adds its own promise on
+    top (its task log answers a reused key on the same machine); a host that needs one
+    task per key on such a provider keeps its own record of the keys it submitted.
     """
 
     def __init__(

@@ -29,7 +29,7 @@ from framecast import (
 from . import _declare
 from ._auth import RESIGNED, KlingAuth, bearer_token
 from ._body import build_body
-from ._capabilities import ENDPOINTS
+from ._capabilities import ENDPOINTS, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, TEXT2VIDEO
 from ._codes import classify_response
 from ._plan import resolve
 from ._pricing import estimate_cost
@@ -53,6 +53,9 @@ logger = logging.getLogger("framecast_kling")
 #: order is UNCONFIRMED): at most this many pages of the largest page size.
 LIST_PAGE_SIZE = 500
 LIST_MAX_PAGES = 4
+#: The endpoints a handle without ``provider_data.endpoint`` is looked up under, the
+#: most used first.
+QUERY_ORDER = (IMAGE2VIDEO, TEXT2VIDEO, MULTI_IMAGE2VIDEO)
 
 
 class KlingProvider:
@@ -70,6 +73,8 @@ class KlingProvider:
         self.settings = settings if settings is not None else ProviderSettings(name="kling")
         self._clock = clock if clock is not None else time.time
         self._auth: KlingAuth | None = None
+        #: Task id -> the endpoint a handle without one was found under.
+        self._endpoints: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"KlingProvider(base_url={self.base_url!r})"
@@ -157,18 +162,43 @@ class KlingProvider:
 
     @hookimpl
     async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
-        endpoint = handle.provider_data.get("endpoint")
-        if endpoint not in ENDPOINTS:
+        endpoint = handle.provider_data.get("endpoint") or self._endpoints.get(handle.task_id)
+        if endpoint is not None and endpoint not in ENDPOINTS:
             raise ProviderError(
-                f"kling: the handle of task {handle.task_id} has no known endpoint "
+                f"kling: the handle of task {handle.task_id} names no known endpoint "
                 f"(provider_data.endpoint={endpoint!r}; one of {', '.join(ENDPOINTS)})",
                 handle=handle,
             )
         origin = (handle.base_url or str(http.base_url)).rstrip("/")
-        url = f"{origin}/v1/videos/{endpoint}/{quote(handle.task_id, safe='')}"
-        response = await self._send(http, "GET", url)
+        task_path = quote(handle.task_id, safe="")
+        if endpoint is not None:
+            response = await self._send(http, "GET", f"{origin}/v1/videos/{endpoint}/{task_path}")
+        else:
+            endpoint, response = await self._query_any(http, origin, task_path)
+            self._endpoints[handle.task_id] = endpoint
         task = read_task(read_envelope(response, "query task"), "query task")
         return task_state(task, handle)
+
+    async def _query_any(
+        self, http: httpx.AsyncClient, origin: str, task_path: str
+    ) -> tuple[str, httpx.Response]:
+        """A handle of provider and task id alone (typed by hand, or from another tool):
+        Kling queries a task under the endpoint that created it, so ask each in turn;
+        "does not exist" from all of them is the last one's answer."""
+        failure: httpx.HTTPStatusError | None = None
+        for endpoint in QUERY_ORDER:
+            try:
+                response = await self._send(
+                    http, "GET", f"{origin}/v1/videos/{endpoint}/{task_path}"
+                )
+            except httpx.HTTPStatusError as exc:
+                if not _means_not_found(exc.response):
+                    raise
+                failure = exc
+                continue
+            return endpoint, response
+        assert failure is not None
+        raise failure
 
     @hookimpl
     async def find_submitted(

@@ -174,7 +174,10 @@ _REQUEST_OPTIONS: list[Callable[[F], F]] = [
         "--preserve-identity", is_flag=True, help="Ask the model to keep the subject's identity."
     ),
     click.option(
-        "--idempotency-key", metavar="KEY", help="One logical task per key, whoever submits it."
+        "--idempotency-key",
+        metavar="KEY",
+        help="One task per key on this machine (the task log returns the logged task); "
+        "across machines only where the provider dedupes by key (Kling, preview).",
     ),
     click.option(
         "--allow-unknown-model",
@@ -280,13 +283,14 @@ def _resume_extra(provider: str | None, out_path: Path | None) -> list[str]:
     return extra
 
 
-def _read_handle(out: Output, argument: str) -> dict[str, Any] | None:
+def _read_handle(command: TaskCommand, argument: str) -> dict[str, Any] | None:
     from .._errors import ValidationError
     from ._handles import read_handle_argument
     from ._output import text_stream
 
+    out = command.out
     try:
-        return read_handle_argument(argument, text_stream("stdin"))
+        return read_handle_argument(argument, text_stream("stdin"), lambda: command.log)
     except ValidationError as exc:
         out.error(exc)
         return None
@@ -415,7 +419,8 @@ def estimate(
 def status(
     ctx: click.Context, handle: str, provider: str | None, json_mode: bool, debug: bool
 ) -> None:
-    """Read a task's status once. HANDLE: the handle JSON, @FILE, or - for stdin.
+    """Read a task's status once. HANDLE: a task id or its prefix (see `framecast tasks`), the
+    handle JSON, @FILE, or - for stdin.
 
     Exits 0 whenever the status was read, whatever it is (FAILED included).
     """
@@ -423,7 +428,7 @@ def status(
 
     out = _start(json_mode, debug)
     command = _command(out, provider=provider, resume_extra=_resume_extra(provider, None))
-    raw = _read_handle(out, handle)
+    raw = _read_handle(command, handle)
     if raw is None:
         ctx.exit(2)
     ctx.exit(command.run(lambda: _tasks.status(command, raw)))
@@ -451,12 +456,16 @@ def wait(
     json_mode: bool,
     debug: bool,
 ) -> None:
-    """Wait for a submitted task (again). HANDLE: the handle JSON, @FILE, or - for stdin."""
+    """Wait for a submitted task (again).
+
+    HANDLE: a task id or its prefix (see `framecast tasks`), the handle JSON, @FILE, or -
+    for stdin.
+    """
     from . import _tasks
 
     out = _start(json_mode, debug)
     command = _command(out, provider=provider, resume_extra=_resume_extra(provider, out_path))
-    raw = _read_handle(out, handle)
+    raw = _read_handle(command, handle)
     if raw is None:
         ctx.exit(2)
     ctx.exit(command.run(lambda: _tasks.wait(command, raw, timeout=timeout, out_path=out_path)))
@@ -480,12 +489,74 @@ def cancel(
     json_mode: bool,
     debug: bool,
 ) -> None:
-    """Stop an unfinished task. HANDLE: the handle JSON, @FILE, or - for stdin."""
+    """Stop an unfinished task. HANDLE: a task id or its prefix (see `framecast tasks`), the
+    handle JSON, @FILE, or - for stdin."""
     from . import _tasks
 
     out = _start(json_mode, debug)
     command = _command(out, provider=provider)
-    raw = _read_handle(out, handle)
+    raw = _read_handle(command, handle)
     if raw is None:
         ctx.exit(2)
     ctx.exit(command.run(lambda: _tasks.cancel(command, raw, delete=delete)))
+
+
+@cli.command()
+@click.option("--provider", metavar="P", help="Only this provider's tasks.")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    metavar="STATE",
+    help="Only tasks in STATE (repeat it): SUCCEEDED, FAILED, RUNNING... or unfinished.",
+)
+@click.option("--since", metavar="WHEN", help="Submitted at or after WHEN (2026-05-01, 12h, 7d).")
+@click.option("--until", metavar="WHEN", help="Submitted before WHEN.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, metavar="N")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete the finished tasks the filters select (unfinished ones are kept).",
+)
+@output_options
+@click.pass_context
+def tasks(
+    ctx: click.Context,
+    provider: str | None,
+    states: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    limit: int,
+    prune: bool,
+    json_mode: bool,
+    debug: bool,
+) -> None:
+    """List the tasks `generate` submitted from this machine, newest first.
+
+    \b
+    The task log is FRAMECAST_LOG, else [cli] task_log in framecast.toml, else tasks.db
+    in the user data folder. The id column is what wait, status and cancel accept.
+    """
+    from .._errors import FramecastError
+    from ._tasklist import STATES, UNFINISHED, show_tasks
+
+    out = _start(json_mode, debug)
+    allowed = {*STATES, UNFINISHED.upper()}
+    for state in states:
+        if state.upper() not in allowed:
+            raise click.BadParameter(
+                f"{state!r}; allowed: {', '.join(STATES)}, {UNFINISHED}", param_hint="--state"
+            )
+    try:
+        code = show_tasks(
+            out,
+            provider=provider,
+            states=states,
+            since=since,
+            until=until,
+            limit=limit,
+            prune=prune,
+        )
+    except FramecastError as exc:
+        code = out.error(exc)
+    ctx.exit(code)

@@ -7,7 +7,7 @@ import json
 import shlex
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
@@ -29,9 +29,12 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def resume_command(handle: TaskHandle, extra: Sequence[str] = ()) -> str:
-    """``framecast wait '<handle json>' ...``, quoted for a POSIX shell."""
-    words = ["framecast", "wait", compact_json(handle.to_dict()), *extra]
+def resume_command(
+    handle: TaskHandle, extra: Sequence[str] = (), *, short: str | None = None
+) -> str:
+    """``framecast wait <short id> ...`` for a task in the task log, else ``framecast wait
+    '<handle json>' ...``; quoted for a POSIX shell."""
+    words = ["framecast", "wait", short or compact_json(handle.to_dict()), *extra]
     return " ".join(shlex.quote(word) for word in words)
 
 
@@ -49,6 +52,8 @@ class Output:
         self.json_mode = json_mode
         self.debug = debug
         self._emitted = False
+        #: The task log's short id of a handle (set once a command opens the log).
+        self.short_ref: Callable[[TaskHandle], str | None] | None = None
         self._stderr: Console | None = None
         self._stdout: Console | None = None
 
@@ -116,7 +121,8 @@ class Output:
                 self.message(f"The task {runs}. Its handle:")
                 self.message(f"  {compact_json(handle.to_dict())}")
                 self.message("Resume with:")
-                self.message(f"  {resume_command(handle, resume_extra)}")
+                short = self.short_ref(handle) if self.short_ref is not None else None
+                self.message(f"  {resume_command(handle, resume_extra, short=short)}")
             else:
                 self.message(f"  task: {compact_json(handle.to_dict())}")
         self._emit_error(error.to_dict())
