@@ -99,9 +99,9 @@ def test_runway_cancel_of_a_finished_task_needs_delete(
 def test_runway_lost_create_answer_is_outcome_unknown(
     invoke: Callable[..., Result], runway: Any
 ) -> None:
-    from framecast_runway.testing import reset_after_create
+    from framecast_runway.testing import reset_after
 
-    runway.inject("POST", "/v1/image_to_video", reset_after_create())
+    runway.inject("POST", "/v1/image_to_video", reset_after())
     result = invoke(
         "generate", str(ASTRONAUT), "--provider", "runway", "--model", "gen4_turbo",
         "--prompt", "The astronaut waves", "--json",

@@ -119,9 +119,9 @@ def _runway_rows() -> list[Row]:
         row("submit", f"503 without Retry-After, task {'created' if created else 'not created'}",
             _one(lambda c=created: runway.unavailable(created=c)),
             expect="OutcomeUnknown", created=int(created), creates=1)  # fmt: skip
-    row("submit", "read timeout after create", _one(runway.read_timeout_after_create),
+    row("submit", "read timeout after create", _one(runway.read_timeout_after),
         expect="OutcomeUnknown", creates=1)  # fmt: skip
-    row("submit", "reset after create", _one(runway.reset_after_create),
+    row("submit", "reset after create", _one(runway.reset_after),
         expect="OutcomeUnknown", creates=1)  # fmt: skip
     row("submit", "malformed JSON 200", _one(runway.malformed_json),
         expect="OutcomeUnknown", creates=1)  # fmt: skip

@@ -49,7 +49,7 @@ SUBMIT_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "connection refused": (runway.connection_refused, "ok"),
         "500 created": (lambda: runway.server_error(500, created=True), "unknown"),
         "502 not created": (lambda: runway.server_error(502), "unknown"),
-        "reset after create": (runway.reset_after_create, "unknown"),
+        "reset after create": (runway.reset_after, "unknown"),
         "truncated 200": (runway.truncated_json, "unknown"),
     },
     "kling": {

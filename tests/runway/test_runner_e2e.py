@@ -31,8 +31,8 @@ from framecast_runway.testing import (
     connection_refused,
     malformed_json,
     rate_limited,
-    read_timeout_after_create,
-    reset_after_create,
+    read_timeout_after,
+    reset_after,
     server_error,
     truncated_json,
     unavailable,
@@ -154,8 +154,8 @@ async def test_connection_refused_is_retried():
         (server_error(502, created=False), 0),
         (server_error(504, created=True), 1),
         (unavailable(created=True), 1),  # 503 without Retry-After
-        (read_timeout_after_create(), 1),
-        (reset_after_create(), 1),
+        (read_timeout_after(), 1),
+        (reset_after(), 1),
         (malformed_json(), 1),
         (truncated_json(), 1),
     ],
@@ -178,7 +178,7 @@ async def test_ambiguous_submits_are_outcome_unknown_and_never_resubmitted(fault
 
 async def test_retry_ambiguous_submit_resubmits_and_may_pay_twice():
     fake = RunwayFake()
-    fake.inject("POST", CREATE, read_timeout_after_create())
+    fake.inject("POST", CREATE, read_timeout_after())
     async with make_runner(fake, VirtualClock(), retry_ambiguous_submit=True) as runner:
         await runner.submit(request())
     assert fake.tasks_created == 2

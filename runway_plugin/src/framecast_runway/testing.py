@@ -11,7 +11,7 @@ and walks tasks PENDING -> RUNNING -> SUCCEEDED (or THROTTLED first, or FAILED):
     import httpx
     from framecast import GenerationRequest, ProviderSettings, Runner
     from framecast.testing import VirtualClock
-    from framecast_runway.testing import RunwayFake, rate_limited, reset_after_create
+    from framecast_runway.testing import RunwayFake, rate_limited, reset_after
 
     fake = RunwayFake(running_polls=2)
     fake.inject("POST", "/v1/image_to_video", rate_limited(retry_after=2))
@@ -27,7 +27,7 @@ documented failures; ``framecast.testing``'s generic faults (same signature) wor
 ``rate_limited(retry_after=...)`` (429, with or without the header), ``unavailable(...)``
 (503; with ``retry_after`` a refusal, without it ``created=`` says whether the task exists),
 ``server_error(500|502|504, created=...)``, ``connection_refused()``,
-``read_timeout_after_create()`` / ``reset_after_create()`` (the server acted, the answer is
+``read_timeout_after()`` / ``reset_after()`` (the server acted, the answer is
 lost), ``malformed_json()`` / ``truncated_json()``, ``unknown_status(word)``,
 ``unauthorized()`` (a revoked or expired key) and ``out_of_credits()``. A task's life is
 planned with ``plan_next(...)``: ``throttled_polls=40`` for a long THROTTLED run,
@@ -56,7 +56,7 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -77,8 +77,8 @@ __all__ = [
     "malformed_json",
     "out_of_credits",
     "rate_limited",
-    "read_timeout_after_create",
-    "reset_after_create",
+    "read_timeout_after",
+    "reset_after",
     "server_error",
     "truncated_json",
     "unauthorized",
@@ -86,9 +86,8 @@ __all__ = [
     "unknown_status",
 ]
 
-Handler = Callable[[httpx.Request], httpx.Response]
-#: Same shape as ``framecast.testing.Fault``: take the request and the real handler.
-Fault = Callable[[httpx.Request, Handler], httpx.Response]
+Handler = generic_faults.Handler
+Fault = generic_faults.Fault
 
 DOC_URL = "https://docs.dev.runwayml.com/api"
 FAKE_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
@@ -568,9 +567,7 @@ def _bind(fault: Fault, serve: Handler) -> Handler:
     return lambda request: fault(request, serve)
 
 
-def _named(name: str, fault: Fault) -> Fault:
-    fault.__name__ = name  # type: ignore[attr-defined]
-    return fault
+_named = generic_faults.named
 
 
 def rate_limited(retry_after: float | None = None, *, daily: bool = False) -> Fault:
@@ -608,19 +605,9 @@ def server_error(status: int = 500, *, created: bool = False) -> Fault:
     return _named(f"server_error({status}, created={created})", fault)
 
 
-def connection_refused() -> Fault:
-    """The connection is never made: the server sees nothing."""
-    return _named("connection_refused", generic_faults.connect_error())
-
-
-def read_timeout_after_create() -> Fault:
-    """The server acts (creates the task), then the answer never arrives."""
-    return _named("read_timeout_after_create", generic_faults.read_timeout_after())
-
-
-def reset_after_create() -> Fault:
-    """The server acts, then the connection is reset before the answer."""
-    return _named("reset_after_create", generic_faults.remote_reset_after())
+connection_refused = generic_faults.connection_refused
+reset_after = generic_faults.reset_after
+read_timeout_after = generic_faults.read_timeout_after
 
 
 def malformed_json(*, created: bool = True) -> Fault:

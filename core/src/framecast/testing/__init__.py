@@ -16,12 +16,16 @@ from ._clock import VirtualClock
 from ._faults import (
     Fault,
     FaultInjector,
+    Handler,
     after,
     before,
     connect_error,
+    connection_refused,
     corrupt_body,
+    named,
     read_timeout_after,
     remote_reset_after,
+    reset_after,
     respond,
 )
 from ._info import provider_info
@@ -29,13 +33,17 @@ from ._info import provider_info
 __all__ = [
     "Fault",
     "FaultInjector",
+    "Handler",
     "VirtualClock",
     "after",
     "before",
     "connect_error",
+    "connection_refused",
     "corrupt_body",
+    "named",
     "provider_info",
     "read_timeout_after",
     "remote_reset_after",
+    "reset_after",
     "respond",
 ]

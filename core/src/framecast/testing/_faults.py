@@ -61,9 +61,13 @@ class FaultInjector:
         return self.handler(request)
 
 
-def _named(name: str, fault: Fault) -> Fault:
+def named(name: str, fault: Fault) -> Fault:
+    """``fault`` under ``name``: how it shows in test ids, logs and the reliability matrix."""
     fault.__name__ = name  # type: ignore[attr-defined]
     return fault
+
+
+_named = named
 
 
 def respond(
@@ -147,3 +151,13 @@ def corrupt_body(kind: str = "truncated") -> Fault:
         )
 
     return _named(f"corrupt_body({kind})", fault)
+
+
+def connection_refused() -> Fault:
+    """The connection is never made: the server sees nothing (no task can exist)."""
+    return named("connection_refused", connect_error())
+
+
+def reset_after() -> Fault:
+    """The server acts (a create creates), then the connection is reset before the answer."""
+    return named("reset_after", remote_reset_after())

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
+from framecast.testing import Fault as Fault  # the core's fault types, re-exported
+from framecast.testing import Handler as Handler
 
 from .._capabilities import IMAGE2VIDEO, MULTI_IMAGE2VIDEO, TEXT2VIDEO
 from .._codes import CODES
-
-Handler = Callable[[httpx.Request], httpx.Response]
-#: A fault takes the request and the server, and answers (or raises) instead of it.
-Fault = Callable[[httpx.Request, Handler], httpx.Response]
 
 FAKE_ACCESS_KEY = "fake-access-key-not-a-real-one"
 FAKE_SECRET_KEY = "fake-secret-key-0123456789abcdef-not-real"  # >= 32 bytes: PyJWT's HS256 floor

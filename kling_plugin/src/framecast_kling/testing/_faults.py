@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 
 import httpx
-from framecast.testing import connect_error, corrupt_body, read_timeout_after, remote_reset_after
+from framecast.testing import (
+    connection_refused,
+    corrupt_body,
+    named,
+    read_timeout_after,
+    reset_after,
+)
 
 from .._codes import CODES
 from ._common import Fault, Handler, Refusal, error_response
@@ -36,9 +42,7 @@ FAILURE_MESSAGES = {
 }
 
 
-def _named(name: str, fault: Fault) -> Fault:
-    fault.__name__ = name  # type: ignore[attr-defined]
-    return fault
+_named = named
 
 
 def business_error(
@@ -99,16 +103,6 @@ def server_error(
 
     extra = f", retry_after={retry_after:g}" if retry_after is not None else ""
     return _named(f"server_error({status}{', created' if created else ''}{extra})", fault)
-
-
-def connection_refused() -> Fault:
-    """The connection is never made: the server sees nothing."""
-    return connect_error()
-
-
-def reset_after() -> Fault:
-    """The server acts (a create creates), then the connection is reset."""
-    return remote_reset_after()
 
 
 def malformed(*, created: bool = True) -> Fault:
