@@ -6,10 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-packages=(-e ./core)
-for dir in runway_plugin kling_plugin plugins/preview; do
-  [ -f "$dir/pyproject.toml" ] && packages+=(-e "./$dir")
+# Every distribution: the core, the two first-party provider folders and each plugins/*/
+# (the template is a cookiecutter-style copy source, not a distribution to install).
+dists=(./core)
+for dir in runway_plugin kling_plugin plugins/*/; do
+  dir=${dir%/}
+  [ "$dir" = plugins/_template ] && continue
+  [ -f "$dir/pyproject.toml" ] && dists+=("./$dir")
 done
+packages=()
+for dir in "${dists[@]}"; do packages+=(-e "$dir"); done
 
 "$PYTHON" -m pip install --quiet --disable-pip-version-check "${packages[@]}" -r requirements-dev.txt
 
@@ -17,12 +23,7 @@ done
 # offline from this wheelhouse (tests/docs/_venvs.py): a page missing an install step fails.
 wheelhouse=$(mktemp -d)
 trap 'rm -rf "$wheelhouse"' EXIT
-wheel_dirs=(./core)
-for dir in runway_plugin kling_plugin plugins/*/; do
-  dir=${dir%/}
-  [ "$dir" = plugins/_template ] && continue
-  [ -f "$dir/pyproject.toml" ] && wheel_dirs+=("./$dir")
-done
+wheel_dirs=("${dists[@]}")
 "$PYTHON" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$wheelhouse" \
   "${wheel_dirs[@]}" setuptools wheel
 for dir in "${wheel_dirs[@]}"; do rm -rf "$dir/build"; done  # setuptools' scratch copies
@@ -32,8 +33,8 @@ echo "== ruff"
 "$PYTHON" -m ruff check .
 "$PYTHON" -m ruff format --check --quiet .
 echo "== mypy"
-srcs=(core/src)
-for dir in runway_plugin kling_plugin plugins/preview; do
+srcs=()
+for dir in "${dists[@]}"; do
   [ -d "$dir/src" ] && srcs+=("$dir/src")
 done
 "$PYTHON" -m mypy "${srcs[@]}"
