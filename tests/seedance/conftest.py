@@ -18,7 +18,9 @@ CN_ENV = {**ENV, "SEEDANCE_REGION": "cn"}
 
 
 def provider_for(env: dict[str, str] | None = None) -> SeedanceProvider:
-    return SeedanceProvider(ProviderSettings(name="seedance", env=dict(ENV if env is None else env)))
+    return SeedanceProvider(
+        ProviderSettings(name="seedance", env=dict(ENV if env is None else env))
+    )
 
 
 @pytest.fixture
@@ -42,9 +44,7 @@ def url_image(name: str = "first.png") -> ImageRef:
 
 def png_image(raw_bytes: int = 2048, *, width: int = 1280, height: int = 720) -> ImageRef:
     data = b"\x89PNG\r\n\x1a\n" + b"\x00" * max(0, raw_bytes - 8)
-    return ImageRef(
-        source="file", data=data, media_type="image/png", width=width, height=height
-    )
+    return ImageRef(source="file", data=data, media_type="image/png", width=width, height=height)
 
 
 def prepare(provider: SeedanceProvider, **fields: Any) -> PreparedRequest:
