@@ -389,6 +389,8 @@ class ProviderInfo:
     docs_url: str = ""
     #: The contract version (``framecast.HOOKSPEC_VERSION``) the provider was written for.
     contract_version: int = 1
+    #: Renders on this machine: no network, no charge (``compare`` lists it apart).
+    offline: bool = False
 
     def model(self, name: str) -> ModelInfo | None:
         for model in self.models:
@@ -491,6 +493,12 @@ class PreparedRequest:
     uploads: tuple[PendingUpload, ...] = ()
     notes: tuple[str, ...] = ()
     provider_data: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Filled in by the core from the plans (a provider leaves them unset): the ratio sent
+    #: (or the aspect the image is fitted to), the duration asked for (the model's default
+    #: when the request names none), and how the camera move travels.
+    ratio: str | None = None
+    duration: int | float | None = None
+    camera_method: Literal["prompt", "native", "none"] = "none"
 
     def fingerprint(self) -> str:
         """SHA-256 of the canonical request (no secrets: the body holds none)."""

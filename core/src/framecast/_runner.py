@@ -490,7 +490,13 @@ class Runner:
             prepared = attrs.evolve(prepared, model=model.name)
         notes.extend(n for n in prepared.notes if n not in notes)
         # The dry run shows every note (nearest ratio, fitting, camera), not only the provider's.
-        prepared = attrs.evolve(prepared, notes=tuple(notes))
+        prepared = attrs.evolve(
+            prepared,
+            notes=tuple(notes),
+            ratio=ratio_plan.wire_value or ratio_plan.fit_aspect,
+            duration=request.duration if request.duration is not None else model.default_duration,
+            camera_method=camera_plan.method,
+        )
         estimate = self._hook.estimate(request=request, model=model)
         return _Prepared(
             request=request,
