@@ -255,6 +255,7 @@ class Runner:
         self._timeouts = (connect_timeout, read_timeout)
         self._client: ProviderClient | None = None
         self._download_client: httpx.AsyncClient | None = None
+        self._auth_download_client: httpx.AsyncClient | None = None
         self._gate: FifoGate | None = None
         self._slots: FifoGate | None = None
         self._cancelled: set[str] = set()
@@ -344,8 +345,15 @@ class Runner:
             )
         return self._client
 
-    def _downloads(self) -> httpx.AsyncClient:
-        """A client with no credentials at all, for image fetches and output downloads."""
+    def _downloads(self, url: str | None = None) -> httpx.AsyncClient:
+        """A client with no credentials at all, for image fetches and output downloads;
+        for an output ``url`` on the provider's own origins when the provider declares
+        ``output_needs_auth``, one that signs it (and no redirect elsewhere)."""
+        if url is not None and self.info.output_needs_auth:
+            from ._http import origin_of
+
+            if origin_of(url) in self._trusted_origins():
+                return self._output_downloads()
         if self._download_client is None:
             import httpx
 
@@ -357,7 +365,26 @@ class Runner:
             )
         return self._download_client
 
+    def _output_downloads(self) -> httpx.AsyncClient:
+        if self._auth_download_client is None:
+            import httpx
+
+            from ._http import OutputAuth
+
+            auth = self._hook.auth()
+            connect, read = self._timeouts
+            self._auth_download_client = httpx.AsyncClient(
+                transport=self._transport,
+                auth=OutputAuth(auth, self._trusted_origins()) if auth is not None else None,
+                timeout=httpx.Timeout(read, connect=connect),
+                follow_redirects=False,
+            )
+        return self._auth_download_client
+
     async def aclose(self) -> None:
+        if self._auth_download_client is not None:
+            await self._auth_download_client.aclose()
+            self._auth_download_client = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
