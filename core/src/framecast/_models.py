@@ -391,6 +391,9 @@ class ProviderInfo:
     contract_version: int = 1
     #: Renders on this machine: no network, no charge (``compare`` lists it apart).
     offline: bool = False
+    #: Whether a task that ends FAILED is charged (``None``: not known). Failover counts
+    #: a failed task's charge — reported, else estimated unless this is False — in the total.
+    bills_failed_tasks: bool | None = None
 
     def model(self, name: str) -> ModelInfo | None:
         for model in self.models:
@@ -654,6 +657,9 @@ class GenerationResult:
     notes: tuple[str, ...] = ()
     state: TaskState | None = attrs.field(default=None, repr=False)
     actual_cost_currency: str = "USD"
+    #: With several providers (``Runner(["kling", "runway"])``): every provider's part,
+    #: in order (``framecast.Attempt``); empty with one provider.
+    attempts: tuple[Any, ...] = ()
 
     @property
     def url(self) -> str | None:
@@ -676,6 +682,7 @@ class GenerationResult:
             "polls": self.polls,
             "handle": self.handle.to_dict(),
             "notes": list(self.notes),
+            **({"attempts": [a.to_dict() for a in self.attempts]} if self.attempts else {}),
         }
 
 
