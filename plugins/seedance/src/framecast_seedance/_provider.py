@@ -109,6 +109,7 @@ class SeedanceProvider:
             output_url_lifetime=OUTPUT_URL_LIFETIME,
             suggested_max_running_tasks=SUGGESTED_MAX_RUNNING_TASKS,
             options=PROVIDER_OPTIONS,
+            contract_version=2,  # estimates name their price's source and date
         )
 
     # ------------------------------------------------------------------ planning (pure)
