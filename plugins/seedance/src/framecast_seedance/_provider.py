@@ -50,6 +50,13 @@ logger = logging.getLogger("framecast_seedance")
 
 NAME = "seedance"
 API_KEY_VARIABLE = "ARK_API_KEY"  # what both official SDKs read
+#: The SDKs' access-key/secret-key variables: refused for video tasks, so only named.
+KEY_PAIR_VARIABLES = (
+    "VOLC_ACCESSKEY",
+    "VOLC_SECRETKEY",
+    "BYTEPLUS_ACCESSKEY",
+    "BYTEPLUS_SECRETKEY",
+)
 BASE_URL_VARIABLE = "SEEDANCE_BASE_URL"
 #: No poll interval is documented; integrators poll every 4-10 s and a 5 s 720p job takes
 #: about 5 minutes (a live one: 288 s), so 5 s between reads loses little.
@@ -176,7 +183,15 @@ class SeedanceProvider:
 
     @hookimpl
     def auth(self) -> httpx.Auth:
-        return BearerAuth(self.settings.require(API_KEY_VARIABLE, purpose="API key"))
+        purpose = "API key"
+        if self.settings.get(API_KEY_VARIABLE) is None:
+            pairs = [v for v in KEY_PAIR_VARIABLES if self.settings.get(v)]
+            if pairs:
+                purpose = (
+                    f"API key; {' and '.join(pairs)} is set, but an access-key/secret-key "
+                    "pair is refused for video tasks: create an API key in the console"
+                )
+        return BearerAuth(self.settings.require(API_KEY_VARIABLE, purpose=purpose))
 
     @hookimpl
     def classify(self, response: httpx.Response, phase: str) -> Classification | None:
