@@ -41,7 +41,7 @@ from ._models import (
     model_infos,
 )
 from ._pricing import estimate_cost, reported_cost
-from ._regions import REGIONS, Region, region_of
+from ._regions import REGIONS, Region, region_at, region_of
 from ._wire import CREATE_PATH, TASKS_PATH, build_body, read_json, task_state
 
 __all__ = ["SeedanceProvider"]
@@ -211,7 +211,8 @@ class SeedanceProvider:
     @hookimpl
     async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
         data = read_json(await http.get(self._task_url(handle, http)), "query task")
-        region = self.region
+        # A handle from the other cloud is billed in that cloud's currency.
+        region = region_at(handle.base_url or str(http.base_url)) or self.region
         family = family_of(str(data.get("model") or handle.model or ""))
         audio = data.get("generate_audio", handle.provider_data.get("generate_audio", True))
         flex = (data.get("service_tier") or handle.provider_data.get("service_tier")) == "flex"
