@@ -21,6 +21,7 @@ import httpx
 from framecast import (
     CameraPlan,
     Classification,
+    ConfigurationError,
     CostEstimate,
     GenerationRequest,
     ImageRef,
@@ -274,8 +275,13 @@ class GoogleProvider(Provider):
                 key = value
                 break
         if key is None:
-            self.settings.require(*CREDENTIAL_VARIABLES, purpose="Gemini API key")
-        assert key is not None
+            names = " or ".join(CREDENTIAL_VARIABLES)
+            raise ConfigurationError(
+                f"{self.settings.name}: no credential (Gemini API key): set {names} in the "
+                "environment (GOOGLE_API_KEY wins when both are set); create a key at "
+                "https://ai.google.dev/gemini-api/docs/api-key",
+                details={"variables": list(CREDENTIAL_VARIABLES)},
+            )
         return GoogleKeyAuth(key, base_url=self.base_url, official_hosts=OFFICIAL_HOSTS)
 
     def classify(self, response: httpx.Response, phase: str) -> Classification | None:
