@@ -624,8 +624,9 @@ class TaskState:
     failure_message: str | None = None
     retryable: bool | None = None  # a flag only: framecast never resubmits a failed task
     message: str | None = None  # the provider's status detail (Kling task_status_msg)
-    cost: float | None = None  # actual charge in USD, when reported
+    cost: float | None = None  # actual charge in ``cost_currency``, when reported
     cost_units: float | None = None  # actual charge in provider units, when reported
+    cost_currency: str = "USD"  # ISO 4217 code of ``cost`` (a provider's price list's)
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
 
 
@@ -652,6 +653,7 @@ class GenerationResult:
     actual_cost: float | None = None
     notes: tuple[str, ...] = ()
     state: TaskState | None = attrs.field(default=None, repr=False)
+    actual_cost_currency: str = "USD"
 
     @property
     def url(self) -> str | None:
@@ -668,6 +670,7 @@ class GenerationResult:
             "cost": {
                 "estimated": self.estimated_cost.to_dict() if self.estimated_cost else None,
                 "actual": self.actual_cost,
+                "actual_currency": self.actual_cost_currency,
             },
             "elapsed_s": round(self.elapsed_s, 3),
             "polls": self.polls,

@@ -134,7 +134,7 @@ class Runner:
     ``timeout``: default seconds ``wait``/``generate`` wait for a task. ``max_in_flight_requests``:
     FIFO gate width. ``max_running_tasks``: tasks waited on at once (``None``: the provider's
     suggestion, ``0``: no cap). ``max_cost``: refuse requests estimated above it (USD) or
-    with an unknown price. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
+    with an unknown price or a price in another currency. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
     on providers without dedupe (may pay twice).
 
     ``submitted`` (``SubmittedTasks``) holds every task the provider accepted until its
@@ -546,6 +546,17 @@ class Runner:
                 field="max_cost",
                 value=self.max_cost,
                 allowed="a model with a known price, or no max_cost",
+            )
+        if p.estimate.currency != "USD":
+            # max_cost is in USD; a price in another currency is not converted (no rates).
+            raise ValidationError(
+                f"max_cost is set to ${self.max_cost:.2f} (USD) but {p.model.name!r} is priced "
+                f"in {p.estimate.currency} ({p.estimate.amount:.2f} {p.estimate.currency}); "
+                "refusing to submit rather than compare different currencies",
+                field="max_cost",
+                value=self.max_cost,
+                allowed=f"no max_cost for a price in {p.estimate.currency}",
+                details={"estimate": p.estimate.to_dict()},
             )
         if p.estimate.amount > self.max_cost:
             raise ValidationError(
@@ -1148,6 +1159,7 @@ class Runner:
                 polls=polls,
                 estimated_cost=estimate,
                 actual_cost=state.cost,
+                actual_cost_currency=state.cost_currency,
                 notes=notes,
                 state=state,
             )
