@@ -12,6 +12,7 @@ import httpx
 import pytest
 from framecast import GenerationRequest, ProviderSettings, Runner
 from framecast.testing import VirtualClock
+from framecast_google.testing import GoogleFake
 from framecast_kling.testing import KlingFake
 from framecast_runway.testing import RunwayFake
 
@@ -21,6 +22,8 @@ RUNWAY_KEY = "key_test_not_real"  # RunwayFake's default key
 RUNWAY_CREATE = "/v1/image_to_video"
 RUNWAY_API_HOST = "api.dev.runwayml.com"
 KLING_API_HOST = "api-singapore.klingai.com"
+GOOGLE_KEY = "gemini-test-key-not-real"  # GoogleFake's default key
+GOOGLE_API_HOST = "generativelanguage.googleapis.com"
 
 
 def small_png(width: int = 640, height: int = 384) -> bytes:
@@ -52,6 +55,10 @@ class Side:
     env: Mapping[str, str]
     api_host: str
     credential_variables: tuple[str, ...]
+    #: Whether the provider can look a task up after a lost create answer (find_submitted);
+    #: without it an ambiguous submit ends in OutcomeUnknown with a fingerprint.
+    dedupes: bool = True
+    default_model: str = ""
 
     def __init__(self) -> None:
         self.fake: Any = self.new_fake()
@@ -122,6 +129,8 @@ class Side:
 
 class RunwaySide(Side):
     name = "runway"
+    dedupes = False
+    default_model = "gen4_turbo"
     env: Mapping[str, str] = {"RUNWAYML_API_SECRET": RUNWAY_KEY}
     api_host = RUNWAY_API_HOST
     credential_variables = ("RUNWAYML_API_SECRET", "RUNWAY_API_KEY")
@@ -172,4 +181,33 @@ class KlingSide(Side):
         )  # fmt: skip
 
 
-SIDES: Mapping[str, type[Side]] = {"runway": RunwaySide, "kling": KlingSide}
+class GoogleSide(Side):
+    name = "google"
+    env: Mapping[str, str] = {"GEMINI_API_KEY": GOOGLE_KEY}
+    api_host = GOOGLE_API_HOST
+    credential_variables = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
+    dedupes = False
+    default_model = "veo-3.1-generate-preview"
+
+    def new_fake(self) -> GoogleFake:
+        # Downloads redirect to a storage host: the key must stay on Google's origin.
+        return GoogleFake(api_key=GOOGLE_KEY, redirect_downloads=True)
+
+    def inject(self, phase: str, *faults: Fault) -> None:
+        if phase == "submit":
+            self.fake.inject("POST", ":predictLongRunning", *faults)
+        else:
+            self.fake.inject("GET", "/operations/", *faults)
+
+    def plan(self, **plan: Any) -> None:
+        self.fake.plan_next(**plan)
+
+    def is_create(self, request: httpx.Request) -> bool:
+        return request.method == "POST" and request.url.path.endswith(":predictLongRunning")
+
+
+SIDES: Mapping[str, type[Side]] = {
+    "runway": RunwaySide,
+    "kling": KlingSide,
+    "google": GoogleSide,
+}

@@ -292,14 +292,15 @@ class GoogleProvider(Provider):
         reasons = error_reasons(error)
         variables = " or ".join(CREDENTIAL_VARIABLES)
         # Google answers a bad key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID.
-        if status in (401, 403) or word in ("UNAUTHENTICATED", "PERMISSION_DENIED") or (
-            reasons & {"API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED"}
+        if (
+            status in (401, 403)
+            or word in ("UNAUTHENTICATED", "PERMISSION_DENIED")
+            or (reasons & {"API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED"})
         ):
             return Classification(
                 Outcome.AUTHENTICATION,
                 code=word or None,
-                message=f"Google refused the API key (HTTP {status}): {message}; "
-                f"check {variables}",
+                message=f"Google refused the API key (HTTP {status}): {message}; check {variables}",
             )
         if status == 429 or word == "RESOURCE_EXHAUSTED":
             wait = parse_retry_after(response.headers.get("retry-after"))
@@ -447,4 +448,3 @@ def _duration(request: GenerationRequest, veo: VeoModel, resolution: str) -> int
             allowed=[8],
         )
     return seconds
-
