@@ -117,7 +117,8 @@ class VeoModel:
             name="resolution",
             choices=self.resolutions,
             default="720p",
-            doc="Output resolution; 1080p and 4k are 8 s only.",
+            doc=f"Output resolution; {' and '.join(self.resolutions[1:])} "
+            f"{'are' if len(self.resolutions) > 2 else 'is'} 8 s only.",
         )
         prices = ", ".join(f"{r} {p:.2f}" for r, p in self.prices.items())
         return ModelInfo(
