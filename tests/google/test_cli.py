@@ -1,0 +1,60 @@
+"""The framecast command with the Google plugin, without a key: the provider's page, an
+estimate, a dry run with a camera move, and cancel saying Veo has none."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from framecast.cli import cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_providers_google_needs_no_key() -> None:
+    result = CliRunner().invoke(cli, ["providers", "google"], env={"GEMINI_API_KEY": ""})
+    assert result.exit_code == 0, result.output
+    assert "veo-3.1-generate-preview (default)" in result.stdout
+    assert "veo-3.0-generate-001 (withdrawn; use veo-3.1-generate-preview)" in result.stdout
+
+
+def test_estimate_needs_no_key() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["estimate", "--provider", "google", "--prompt", "A red fox", "--model",
+         "veo-3.1-fast-generate-preview", "-o", "resolution", "1080p", "--json"],
+        env={"GEMINI_API_KEY": "", "GOOGLE_API_KEY": ""},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert "0.96" in json.dumps(shown)
+
+
+def test_dry_run_phrases_the_camera_move_and_inlines_the_image() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["generate", str(EXAMPLES / "astronaut.png"), "--provider", "google", "--prompt",
+         "The astronaut waves", "--camera", "dolly_in", "--dry-run", "--json"],
+        env={"GEMINI_API_KEY": ""},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    prepared = json.loads(result.stdout)
+    assert prepared["path"] == "/v1beta/models/veo-3.1-generate-preview:predictLongRunning"
+    instance = prepared["body"]["instances"][0]
+    assert instance["prompt"].endswith("Camera: dolly in toward the subject.")
+    assert "image" in instance
+
+
+def test_cancel_says_veo_has_no_cancel() -> None:
+    handle = json.dumps({
+        "provider": "google",
+        "task_id": "models/veo-3.1-generate-preview/operations/op1",
+        "base_url": "https://generativelanguage.googleapis.com",
+        "version": 1,
+    })  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["cancel", handle, "--json"], env={"GEMINI_API_KEY": "gemini-test-key-not-real"}
+    )
+    assert result.exit_code == 2, result.output
+    assert json.loads(result.stdout)["error"]["type"] == "NotSupported"
