@@ -58,3 +58,33 @@ def test_cancel_says_veo_has_no_cancel() -> None:
     )
     assert result.exit_code == 2, result.output
     assert json.loads(result.stdout)["error"]["type"] == "NotSupported"
+
+
+def test_generate_with_out_is_the_whole_story(tmp_path: Path, monkeypatch) -> None:
+    """`GEMINI_API_KEY=… framecast generate photo.png --prompt … --camera dolly_in
+    --provider google --out clip.mp4`, against the fake: the video is saved, the key went
+    to Google's origin only."""
+    import httpx
+    from framecast import Runner
+    from framecast.cli import _tasks
+    from framecast.testing import VirtualClock
+    from framecast_google.testing import GoogleFake
+
+    fake = GoogleFake(redirect_downloads=True)
+    clock = VirtualClock()
+
+    def open_runner(**options):
+        return Runner(transport=httpx.MockTransport(fake), clock=clock, **options)
+
+    monkeypatch.setattr(_tasks, "open_runner", open_runner)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        cli,
+        ["generate", str(EXAMPLES / "astronaut.png"), "--prompt", "The astronaut waves",
+         "--camera", "dolly_in", "--provider", "google", "--out", "clip.mp4"],
+        env={"GEMINI_API_KEY": fake.api_key},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "clip.mp4").read_bytes()[4:8] == b"ftyp"
+    assert fake.tasks_created == 1 and fake.downloads == 1 and fake.violations == []
+    assert fake.api_key not in result.output

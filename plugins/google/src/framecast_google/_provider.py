@@ -47,6 +47,8 @@ from ._models import (
     FIRST_LAST_DEFAULT_DURATION,
     MAX_REFERENCE_IMAGES,
     PERSON_GENERATION,
+    PRICE_SOURCE,
+    PRICES_AS_OF,
     VeoModel,
     get_model,
     model_infos,
@@ -256,8 +258,10 @@ class GoogleProvider(Provider):
             unit_name="seconds",
             formula=f"{price:.2f} USD/s ({veo.name}, {resolution}, audio included) x {seconds} s"
             " (Gemini API pricing, last updated 2026-09-24; blocked videos are not charged)",
-            # Quoted from Google's pricing page by a third party on 2026-09-28.
+            # Quoted from Google's pricing page by a third party, not read there directly.
             confidence="secondary",
+            source=PRICE_SOURCE,
+            as_of=PRICES_AS_OF,
         )
 
     def _options(self, request: GenerationRequest) -> dict[str, Any]:
@@ -384,6 +388,7 @@ def _provider_info() -> ProviderInfo:
         output_url_lifetime=OUTPUT_URL_LIFETIME,
         output_needs_auth=True,
         suggested_max_running_tasks=SUGGESTED_MAX_RUNNING_TASKS,
+        contract_version=2,
     )
 
 
