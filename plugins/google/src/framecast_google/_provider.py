@@ -42,10 +42,13 @@ from framecast import (
 )
 
 from ._models import (
+    DEFAULT_DURATION,
     DEFAULT_MODELS,
+    DURATIONS,
     EIGHT_SECONDS_ONLY_RESOLUTIONS,
     FIRST_LAST_DEFAULT_DURATION,
     MAX_REFERENCE_IMAGES,
+    MODELS,
     PERSON_GENERATION,
     PRICE_SOURCE,
     PRICES_AS_OF,
@@ -250,7 +253,7 @@ class GoogleProvider(Provider):
         price = veo.prices.get(resolution)
         if price is None:
             return None  # prepare refuses it, with its own message
-        seconds = int(request.duration or _default_duration(request, resolution))
+        seconds = int(request.duration or _default_duration(request))
         return CostEstimate(
             amount=round(price * seconds, 4),
             currency="USD",
@@ -412,24 +415,17 @@ def _known(name: str) -> VeoModel:
 
 
 def _live() -> list[VeoModel]:
-    from ._models import MODELS
-
     return [m for m in MODELS if not m.withdrawn]
 
 
-def _default_duration(request: GenerationRequest, resolution: str) -> int:
-    del resolution
+def _default_duration(request: GenerationRequest) -> int:
     if request.mode is Mode.FIRST_LAST:
         return FIRST_LAST_DEFAULT_DURATION
-    from ._models import DEFAULT_DURATION
-
     return DEFAULT_DURATION
 
 
 def _duration(request: GenerationRequest, veo: VeoModel, resolution: str) -> int:
-    seconds = int(request.duration or _default_duration(request, resolution))
-    from ._models import DURATIONS
-
+    seconds = int(request.duration or _default_duration(request))
     if seconds not in DURATIONS:
         raise UnsupportedOption(
             f"duration {seconds}: {veo.name} takes 4, 6 or 8 seconds",
