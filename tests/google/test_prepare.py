@@ -100,6 +100,7 @@ def test_an_image_url_is_refused_offline_saying_what_to_pass() -> None:
     with pytest.raises(ValidationError) as caught:
         runner().prepare(GenerationRequest(prompt="x", image="https://example.com/cat.png"))
     assert caught.value.field == "image"
+    assert "inline only" in caught.value.message and "pass the file" in caught.value.message
 
 
 @pytest.mark.parametrize(
