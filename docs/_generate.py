@@ -41,7 +41,7 @@ DOCS = Path(__file__).resolve().parent
 #: what else happens to be installed on the machine that regenerates it. ``name@region``
 #: loads the provider with ``region`` set in its ``[name]`` table (a provider whose region
 #: changes its base URL and models gets a column or row per region).
-PROVIDERS = ("preview", "runway", "kling", "seedance", "seedance@cn")
+PROVIDERS = ("preview", "runway", "kling", "seedance", "seedance@cn", "google")
 
 #: The canonical ratios the ratio table asks each provider for.
 CANONICAL_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
@@ -113,6 +113,27 @@ def image_request(model: ModelInfo, **fields: Any) -> GenerationRequest:
     )
 
 
+def map_ratio(provider: Any, request: GenerationRequest, model: ModelInfo) -> Any:
+    """The provider's ``map_ratio``, or the core's default for a provider without one."""
+    hook = getattr(provider, "map_ratio", None)
+    if hook is None:
+        from framecast import declared_ratio_plan
+
+        return declared_ratio_plan(request, model)
+    return hook(request=request, model=model)
+
+
+def translate_camera(provider: Any, request: GenerationRequest, model: ModelInfo) -> CameraPlan:
+    """The provider's ``translate_camera``, or the core's prompt phrasing without one."""
+    hook = getattr(provider, "translate_camera", None)
+    if hook is None:
+        from framecast import prompt_camera_plan
+
+        return prompt_camera_plan(request, model)
+    plan: CameraPlan = hook(request=request, model=model)
+    return plan
+
+
 # --------------------------------------------------------------------------- camera table
 
 
@@ -122,8 +143,8 @@ Column = tuple[Any, ModelInfo, dict[str, Any]]  # provider, model, request field
 def camera_cell(provider: Any, model: ModelInfo, move: CameraMove, **fields: Any) -> str:
     request = image_request(model, camera=move, **fields)
     try:
-        ratio_plan = provider.map_ratio(request=request, model=model)
-        plan: CameraPlan = provider.translate_camera(request=request, model=model)
+        ratio_plan = map_ratio(provider, request, model)
+        plan = translate_camera(provider, request, model)
         provider.prepare(request=request, model=model, ratio_plan=ratio_plan, camera_plan=plan)
     except FramecastError as exc:
         return f"refused: {exc.message}"
@@ -236,7 +257,7 @@ def _method(
 ) -> str | None:
     request = image_request(model, camera=move, **fields)
     try:
-        plan = provider.translate_camera(request=request, model=model)
+        plan = translate_camera(provider, request, model)
     except FramecastError:
         return None
     return getattr(plan, "method", None)
@@ -283,7 +304,7 @@ def ratio_cell(provider: Any, model: ModelInfo, ratio: str) -> str:
 def _ratio_plan(provider: Any, model: ModelInfo, ratio: str, fit: str) -> Any:
     request = image_request(model, ratio=ratio, image_fit=fit)
     try:
-        return provider.map_ratio(request=request, model=model)
+        return map_ratio(provider, request, model)
     except FramecastError as exc:
         allowed = exc.details.get("allowed")
         if isinstance(allowed, list) and allowed:
@@ -376,6 +397,7 @@ def settings_table(providers: list[Any]) -> str:
         "poll floor",
         "running tasks",
         "output URLs last",
+        "output download",
         "cancel",
         "dedupe",
     ]
@@ -394,6 +416,7 @@ def settings_table(providers: list[Any]) -> str:
                 f"{info.poll_floor:g} s",
                 str(info.suggested_max_running_tasks or "no cap"),
                 _lifetime(info.output_url_lifetime),
+                "with the key, own origins only" if info.output_needs_auth else "no credentials",
                 "yes" if info.supports_cancel else "no",
                 "yes" if info.supports_dedupe else "no",
             ]

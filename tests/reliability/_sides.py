@@ -12,6 +12,7 @@ import httpx
 import pytest
 from framecast import GenerationRequest, ProviderSettings, Runner
 from framecast.testing import VirtualClock
+from framecast_google.testing import GoogleFake
 from framecast_kling.testing import KlingFake
 from framecast_runway.testing import RunwayFake
 from framecast_seedance.testing import SeedanceFake
@@ -25,6 +26,8 @@ KLING_API_HOST = "api-singapore.klingai.com"
 SEEDANCE_KEY = "ark-test-key-not-real"  # SeedanceFake's default key
 SEEDANCE_CREATE = "/contents/generations/tasks"
 SEEDANCE_API_HOST = "ark.ap-southeast.bytepluses.com"
+GOOGLE_KEY = "gemini-test-key-not-real"  # GoogleFake's default key
+GOOGLE_API_HOST = "generativelanguage.googleapis.com"
 
 
 def small_png(width: int = 640, height: int = 384) -> bytes:
@@ -205,8 +208,33 @@ class SeedanceSide(Side):
         return request.method == "POST" and request.url.path.endswith(SEEDANCE_CREATE)
 
 
+class GoogleSide(Side):
+    name = "google"
+    env: Mapping[str, str] = {"GEMINI_API_KEY": GOOGLE_KEY}
+    api_host = GOOGLE_API_HOST
+    credential_variables = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
+    model = "veo-3.1-generate-preview"
+
+    def new_fake(self) -> GoogleFake:
+        # Downloads redirect to a storage host: the key must stay on Google's origin.
+        return GoogleFake(api_key=GOOGLE_KEY, redirect_downloads=True)
+
+    def inject(self, phase: str, *faults: Fault) -> None:
+        if phase == "submit":
+            self.fake.inject("POST", ":predictLongRunning", *faults)
+        else:
+            self.fake.inject("GET", "/operations/", *faults)
+
+    def plan(self, **plan: Any) -> None:
+        self.fake.plan_next(**plan)
+
+    def is_create(self, request: httpx.Request) -> bool:
+        return request.method == "POST" and request.url.path.endswith(":predictLongRunning")
+
+
 SIDES: Mapping[str, type[Side]] = {
     "runway": RunwaySide,
     "kling": KlingSide,
     "seedance": SeedanceSide,
+    "google": GoogleSide,
 }

@@ -139,7 +139,7 @@ def test_cli(row: Row, image: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: P
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("provider", ["runway", "kling", "seedance"])
+@pytest.mark.parametrize("provider", ["runway", "kling", "seedance", "google"])
 @pytest.mark.parametrize("breaks", [2, 5])
 async def test_a_broken_download_is_retried_within_the_policy(
     provider: str, breaks: int, image: Path, tmp_path: Path
@@ -150,6 +150,9 @@ async def test_a_broken_download_is_retried_within_the_policy(
     faults = [remote_reset_after() if i % 2 else respond(503, text="busy") for i in range(breaks)]
     if provider in ("runway", "seedance"):
         side.fake.inject("GET", "outputs.fake.test", *faults)
+    elif provider == "google":
+        # Google's file URI (with the key) redirects to the storage host that breaks.
+        side.fake.inject("GET", "video-storage.fake.test", *faults)
     else:
         side.fake.inject("download", *faults)
     clock = VirtualClock()
@@ -161,6 +164,7 @@ async def test_a_broken_download_is_retried_within_the_policy(
             saved, error = None, exc
     downloads = [r for r in side.recorder.requests if r.url.host != side.api_host]
     assert len(downloads) == min(breaks + 1, MAX_ATTEMPTS)
+    assert getattr(side.fake, "violations", []) == []  # no credential off the API's origin
     assert all(s <= BACKOFF_CAP for s in clock.sleeps)
     if breaks < MAX_ATTEMPTS:
         assert saved is not None and saved.read_bytes()[4:8] == b"ftyp"

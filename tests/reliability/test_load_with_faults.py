@@ -27,6 +27,7 @@ from framecast import (
     RetryPolicy,
 )
 from framecast.testing import VirtualClock, read_timeout_after, remote_reset_after, respond
+from framecast_google import testing as google
 from framecast_kling import testing as kling
 from framecast_runway import testing as runway
 from framecast_seedance import testing as seedance
@@ -76,6 +77,15 @@ SUBMIT_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "reset after create": (seedance.reset_after, "unknown"),
         "truncated 200": (seedance.truncated_json, "unknown"),
     },
+    "google": {
+        "429": (google.rate_limited, "ok"),
+        "429 retryDelay": (lambda: google.rate_limited(retry_delay=5), "ok"),
+        "connection refused": (google.connection_refused, "ok"),
+        "500 created": (lambda: google.server_error(500, created=True), "unknown"),
+        "503 not created": (lambda: google.server_error(503), "unknown"),
+        "reset after create": (google.reset_after, "unknown"),
+        "truncated 200": (google.truncated_json, "unknown"),
+    },
 }
 POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
     "runway": {
@@ -104,6 +114,21 @@ POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "malformed 200": (lambda: seedance.malformed_json(created=False), "ok"),
         "unknown status": (lambda: seedance.unknown_status("paused"), "ProviderError"),
         "404": (lambda: seedance.api_error(404, "ResourceNotFound"), "TaskNotFound"),
+    },
+    "google": {
+        "503": (lambda: google.server_error(503), "ok"),
+        "429": (google.rate_limited, "ok"),
+        "reset": (remote_reset_after, "ok"),
+        "read timeout": (read_timeout_after, "ok"),
+        "malformed 200": (lambda: google.malformed_json(created=False), "ok"),
+        "malformed operation": (google.malformed_operation, "ok"),
+        "404": (
+            lambda: respond(
+                404,
+                {"error": {"code": 404, "status": "NOT_FOUND", "message": "Operation not found."}},
+            ),
+            "TaskNotFound",
+        ),
     },
 }
 
@@ -157,14 +182,21 @@ class JobFaults:
         response = self.side.fake(request)
         if self.side.is_create(request) and response.status_code == 200:
             data = json.loads(response.read())
-            task_id = data["data"]["task_id"] if self.provider == "kling" else data["id"]
+            task_id = {
+                "kling": lambda: data["data"]["task_id"],
+                "google": lambda: data["name"],
+            }.get(self.provider, lambda: data["id"])()
             self.job_of_task[task_id] = _job_of_body(request)
         return response
 
     def _locate(self, request: httpx.Request) -> tuple[str, int | None]:
         if self.side.is_create(request):
             return "submit", _job_of_body(request)
-        task = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        path = request.url.path.rstrip("/")
+        # Google's task id is the operation name, the path after the API version.
+        task = (
+            path.removeprefix("/v1beta/") if self.provider == "google" else path.rsplit("/", 1)[-1]
+        )
         return "poll", self.job_of_task.get(task)  # None: a lookup by key, or a download
 
 
@@ -173,6 +205,8 @@ def _job_of_body(request: httpx.Request) -> int:
     text = body.get("promptText") or body.get("prompt")
     if text is None and body.get("content"):  # Seedance: the first content item
         text = body["content"][0].get("text")
+    if text is None and body.get("instances"):
+        text = body["instances"][0].get("prompt")  # Google: instances[0].prompt
     match = _JOB.search(text or "")
     assert match, body
     return int(match.group(1))
@@ -223,7 +257,7 @@ def outcome_name(outcome: GenerationResult | FramecastError) -> str:
     return type(outcome).__name__
 
 
-@pytest.mark.parametrize("provider", ["runway", "kling", "seedance"])
+@pytest.mark.parametrize("provider", ["runway", "kling", "seedance", "google"])
 async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     provider: str,
 ) -> None:
@@ -250,9 +284,9 @@ async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     # Never paid twice: one task at most per job; the only jobs without one are Runway's
     # lost answers to creates the server refused.
     assert max(Counter(faults.job_of_task.values()).values()) == 1
-    not_created = sum(1 for p in plan.values() if p == ("submit", "502 not created"))
-    lost_runway = not_created if not side.has_lookup else 0  # Runway, Seedance: no lookup
-    assert side.tasks_created == JOBS - lost_runway
+    not_created = sum(1 for p in plan.values() if p[0] == "submit" and "not created" in p[1])
+    lost = not_created if not side.has_lookup else 0
+    assert side.tasks_created == JOBS - lost
     # Never lost: every accepted task is in a result or carried by an error, except those
     # whose create answer Runway lost (OutcomeUnknown carries its fingerprint and window).
     carried: dict[str, int] = {}
@@ -278,4 +312,5 @@ EXACT: Mapping[str, tuple[int, dict[str, int]]] = {
     "runway": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
     "kling": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 990}),
     "seedance": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
+    "google": (55, {"TaskNotFound": 6, "ok": 980, "unknown": 14}),
 }

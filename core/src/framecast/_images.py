@@ -185,6 +185,14 @@ def validate_image(ref: ImageRef, constraints: ImageConstraints, field: str) -> 
     """Check one image against a model's constraints (URLs: scheme and length only)."""
     if ref.url is not None:
         scheme = ref.url.split(":", 1)[0].lower()
+        if not constraints.url_schemes:
+            raise ValidationError(
+                f"{field}: this model takes images inline only, not by URL: download "
+                f"{_short(ref.url)} and pass the file",
+                field=field,
+                value=_short(ref.url),
+                allowed="a local file, bytes or a data: URI",
+            )
         if scheme not in constraints.url_schemes:
             raise ValidationError(
                 f"{field}: URL scheme {scheme!r} is not accepted",
