@@ -115,7 +115,12 @@ AGENTS_PRICES: Mapping[tuple[str, str, int], float] = {
     ("ray-3.2", "1080p", 5): 1.20,
     ("ray-3.2", "1080p", 10): 3.60,
 }
-AGENTS_PRICE_SOURCE = "Luma Agents pricing page, second-hand, read 2026-12"
+AGENTS_PRICE_SOURCE = (
+    "Luma Agents pricing page (docs.agents.lumalabs.ai/guides/pricing/) as quoted by a "
+    "third-party integration plan: second-hand"
+)
+#: When the quoted table was read (the third party read Luma's pages on 2026-07-10).
+AGENTS_PRICES_AS_OF = "2026-07-10"
 #: Dream Machine: ComfyUI's Luma partner-node price table (Comfy-Org/docs PR #514, 2025),
 #: Luma's own page was not read. Ray Flash 2 below 4k is UNCONFIRMED (no estimate).
 DREAM_MACHINE_PRICES: Mapping[tuple[str, str, int], float] = {
@@ -130,7 +135,11 @@ DREAM_MACHINE_PRICES: Mapping[tuple[str, str, int], float] = {
     ("ray-flash-2", "4k", 5): 2.19,
     ("ray-flash-2", "4k", 9): 3.94,
 }
-DREAM_MACHINE_PRICE_SOURCE = "ComfyUI's Luma price table, second-hand, 2025"
+DREAM_MACHINE_PRICE_SOURCE = (
+    "ComfyUI's Luma partner-node price table (Comfy-Org/docs PR #514): second-hand"
+)
+#: When that table was read for this plugin (the table itself is from 2025).
+DREAM_MACHINE_PRICES_AS_OF = "2026-12-04"
 
 
 @attrs.frozen
@@ -181,7 +190,7 @@ RAY_3_2 = LumaModel(
         supports_camera=True,  # phrased in the prompt: the Agents API has no camera field
         supports_seed=False,
         supports_negative_prompt=False,
-        price_basis=f"per video by resolution and duration (SDR; {AGENTS_PRICE_SOURCE})",
+        price_basis="per video by resolution and duration, SDR (second-hand)",
         notes="Agents API (LUMA_AGENTS_API_KEY). Poll only: no cancel, no callback. "
         "Output URLs expire after one hour: download promptly.",
     ),
@@ -213,7 +222,7 @@ def _dream_machine_model(name: str, notes: str) -> LumaModel:
             supports_camera=True,  # camera concepts where one exists, else the prompt
             supports_seed=False,
             supports_negative_prompt=False,
-            price_basis=f"per video by resolution and duration ({DREAM_MACHINE_PRICE_SOURCE})",
+            price_basis="per video by resolution and duration (second-hand)",
             notes=notes,
         ),
     )

@@ -74,6 +74,7 @@ from ._models import (
     AGENTS_KEY,
     AGENTS_PRICE_SOURCE,
     AGENTS_PRICES,
+    AGENTS_PRICES_AS_OF,
     DEFAULT_RESOLUTION,
     DREAM_MACHINE,
     DREAM_MACHINE_BASE_URL,
@@ -83,6 +84,7 @@ from ._models import (
     DREAM_MACHINE_KEY,
     DREAM_MACHINE_PRICE_SOURCE,
     DREAM_MACHINE_PRICES,
+    DREAM_MACHINE_PRICES_AS_OF,
     INLINE_IMAGE_LIMIT,
     KEYFRAME_FPS,
     MODELS,
@@ -204,6 +206,7 @@ class LumaProvider:
             poll_floor=POLL_FLOOR,
             output_url_lifetime=OUTPUT_URL_LIFETIME,
             suggested_max_running_tasks=SUGGESTED_MAX_RUNNING_TASKS,
+            contract_version=2,
         )
 
     # ------------------------------------------------------------------ planning (pure)
@@ -406,10 +409,10 @@ class LumaProvider:
             if options.get("hdr"):
                 return None  # HDR prices are unconfirmed
             price = AGENTS_PRICES.get((model.name, resolution, duration))
-            source = AGENTS_PRICE_SOURCE
+            source, as_of = AGENTS_PRICE_SOURCE, AGENTS_PRICES_AS_OF
         else:
             price = DREAM_MACHINE_PRICES.get((model.name, resolution, duration))
-            source = DREAM_MACHINE_PRICE_SOURCE
+            source, as_of = DREAM_MACHINE_PRICE_SOURCE, DREAM_MACHINE_PRICES_AS_OF
         if price is None:
             return None
         return CostEstimate(
@@ -417,8 +420,10 @@ class LumaProvider:
             currency="USD",
             units=1,
             unit_name="video",
-            formula=f"{model.name} {resolution} {duration} s: ${price:.2f} ({source})",
+            formula=f"{model.name} {resolution} {duration} s: ${price:.2f} a video",
             confidence="secondary",
+            source=source,
+            as_of=as_of,
         )
 
     def _options(self, request: GenerationRequest, model: ModelInfo) -> dict[str, Any]:
