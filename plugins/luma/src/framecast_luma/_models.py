@@ -163,6 +163,9 @@ _LOOP = OptionSpec(name="loop", type="bool", default=False, doc="A seamlessly lo
 #: Formats both APIs take: JPEG and PNG are documented by gateways (UNCONFIRMED); WebP is
 #: left out until confirmed.
 _FORMATS = ("jpeg", "png")
+#: ``https://`` images, and ``luma://generation/<id>`` (a previous generation) or
+#: ``luma://file/<id>`` (a Files API upload, Agents API only).
+URL_SCHEMES = ("https", "luma")
 
 RAY_3_2 = LumaModel(
     api=AGENTS,
@@ -176,7 +179,9 @@ RAY_3_2 = LumaModel(
         default_duration=5,
         prompt_limit=None,  # UNCONFIRMED: the server checks it
         prompt_required=True,  # ``prompt: Required[str]``
-        image=ImageConstraints(formats=_FORMATS, max_raw_bytes=FILE_UPLOAD_LIMIT),
+        image=ImageConstraints(
+            formats=_FORMATS, url_schemes=URL_SCHEMES, max_raw_bytes=FILE_UPLOAD_LIMIT
+        ),
         options=(
             _resolution(AGENTS_RESOLUTIONS),
             _LOOP,
@@ -209,7 +214,7 @@ def _dream_machine_model(name: str, notes: str) -> LumaModel:
             durations=(5, 9),  # "5s", "9s"
             default_duration=5,  # UNCONFIRMED default; always sent
             prompt_limit=None,  # UNCONFIRMED
-            image=ImageConstraints(formats=_FORMATS, url_schemes=("https",)),
+            image=ImageConstraints(formats=_FORMATS, url_schemes=URL_SCHEMES),
             options=(
                 _resolution(DREAM_MACHINE_RESOLUTIONS),
                 _LOOP,
