@@ -13,6 +13,7 @@ import pytest
 from framecast import GenerationRequest, ProviderSettings, Runner
 from framecast.testing import VirtualClock
 from framecast_kling.testing import KlingFake
+from framecast_luma.testing import LumaFake
 from framecast_runway.testing import RunwayFake
 
 Fault = Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response]
@@ -21,6 +22,10 @@ RUNWAY_KEY = "key_test_not_real"  # RunwayFake's default key
 RUNWAY_CREATE = "/v1/image_to_video"
 RUNWAY_API_HOST = "api.dev.runwayml.com"
 KLING_API_HOST = "api-singapore.klingai.com"
+LUMA_API_HOST = "agents.lumalabs.ai"
+#: Providers with no lookup after a lost create answer (``OutcomeUnknown`` carries the
+#: request's fingerprint and time window instead), with the model their side asks for.
+NO_LOOKUP_MODELS: Mapping[str, str] = {"runway": "gen4_turbo", "luma": "ray-3.2"}
 
 
 def small_png(width: int = 640, height: int = 384) -> bytes:
@@ -172,4 +177,31 @@ class KlingSide(Side):
         )  # fmt: skip
 
 
-SIDES: Mapping[str, type[Side]] = {"runway": RunwaySide, "kling": KlingSide}
+class LumaSide(Side):
+    """Luma through its main path, the Agents API (Ray 3.2, a local image sent inline)."""
+
+    name = "luma"
+    env: Mapping[str, str] = dict(LumaFake.ENV)
+    api_host = LUMA_API_HOST
+    credential_variables = ("LUMA_AGENTS_API_KEY", "LUMAAI_API_KEY")
+
+    def new_fake(self) -> LumaFake:
+        return LumaFake()
+
+    def inject(self, phase: str, *faults: Fault) -> None:
+        if phase == "submit":
+            self.fake.inject("POST", "/v1/generations", *faults)
+        else:
+            self.fake.inject("GET", "/v1/generations/", *faults)
+
+    def plan(self, **plan: Any) -> None:
+        self.fake.plan_next(**plan)
+
+    def is_create(self, request: httpx.Request) -> bool:
+        return request.method == "POST" and request.url.path in (
+            "/v1/generations",
+            "/dream-machine/v1/generations/video",
+        )
+
+
+SIDES: Mapping[str, type[Side]] = {"runway": RunwaySide, "kling": KlingSide, "luma": LumaSide}

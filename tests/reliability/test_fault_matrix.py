@@ -26,7 +26,7 @@ from framecast.testing import VirtualClock
 
 from .._secret_audit import leaks_in
 from ._matrix import PHRASES, ROWS, Row
-from ._sides import SIDES, KlingSide, Side, small_png
+from ._sides import NO_LOOKUP_MODELS, SIDES, KlingSide, Side, small_png
 
 MAX_ATTEMPTS = 5
 BACKOFF_CAP = 30.0
@@ -55,12 +55,12 @@ def check_accounting(row: Row, side: Side, carried: set[str], error: Any) -> Non
     assert side.tasks_created <= 1, "more tasks than the one asked for"
     assert side.tasks_created == row.created
     accepted = side.task_ids()
-    if row.provider == "runway" and row.expect == "OutcomeUnknown":
-        # Runway offers no lookup: the error says when and what was sent instead.
+    if row.provider in NO_LOOKUP_MODELS and row.expect == "OutcomeUnknown":
+        # Runway and Luma offer no lookup: the error says when and what was sent instead.
         details = error.details if isinstance(error, FramecastError) else error["details"]
         assert len(details["fingerprint"]) == 64
         assert details["window_start"] <= details["window_end"]
-        assert details["model"] == "gen4_turbo"
+        assert details["model"] == NO_LOOKUP_MODELS[row.provider]
         assert details["estimate"] is not None
         return
     assert accepted <= carried, f"tasks {accepted - carried} are neither returned nor carried"
@@ -106,7 +106,8 @@ async def test_library(row: Row, image: Path) -> None:
         if row.retryable is not None:
             assert error.details["retryable"] is row.retryable
         carried = {error.handle.task_id} if error.handle is not None else set()
-        if side.tasks_created and not (row.provider == "runway" and row.expect == "OutcomeUnknown"):
+        no_lookup = row.provider in NO_LOOKUP_MODELS and row.expect == "OutcomeUnknown"
+        if side.tasks_created and not no_lookup:
             assert error.handle is not None, "an error about an existing task must carry it"
     check_accounting(row, side, carried, error)
     check_policy(row, side, clock)

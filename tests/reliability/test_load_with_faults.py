@@ -28,9 +28,10 @@ from framecast import (
 )
 from framecast.testing import VirtualClock, read_timeout_after, remote_reset_after, respond
 from framecast_kling import testing as kling
+from framecast_luma import testing as luma
 from framecast_runway import testing as runway
 
-from ._sides import SIDES, Fault, Side
+from ._sides import NO_LOOKUP_MODELS, SIDES, Fault, Side
 
 pytestmark = pytest.mark.anyio
 
@@ -62,6 +63,16 @@ SUBMIT_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "reset after create": (kling.reset_after, "ok"),
         "truncated 200": (kling.truncated, "ok"),
     },
+    "luma": {
+        "429": (luma.rate_limited, "ok"),
+        "429 Retry-After": (lambda: luma.rate_limited(retry_after=5), "ok"),
+        "503 Retry-After": (lambda: luma.unavailable(retry_after=2), "ok"),
+        "connection refused": (luma.connection_refused, "ok"),
+        "500 created": (lambda: luma.server_error(500, created=True), "unknown"),
+        "502 not created": (lambda: luma.server_error(502), "unknown"),
+        "reset after create": (luma.reset_after, "unknown"),
+        "truncated 201": (luma.truncated_json, "unknown"),
+    },
 }
 POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
     "runway": {
@@ -81,6 +92,15 @@ POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "malformed 200": (lambda: kling.malformed(created=False), "ok"),
         "unknown status": (lambda: kling.unknown_status("paused"), "ProviderError"),
         "404/1203": (lambda: kling.business_error(1203), "TaskNotFound"),
+    },
+    "luma": {
+        "503": (luma.unavailable, "ok"),
+        "429": (luma.rate_limited, "ok"),
+        "reset": (remote_reset_after, "ok"),
+        "read timeout": (read_timeout_after, "ok"),
+        "malformed 200": (lambda: luma.malformed_json(created=False), "ok"),
+        "unknown status": (lambda: luma.unknown_status("exploded"), "ProviderError"),
+        "404": (lambda: respond(404, {"detail": "Generation not found"}), "TaskNotFound"),
     },
 }
 
@@ -132,9 +152,9 @@ class JobFaults:
 
     def _serve(self, request: httpx.Request) -> httpx.Response:
         response = self.side.fake(request)
-        if self.side.is_create(request) and response.status_code == 200:
+        if self.side.is_create(request) and response.is_success:
             data = json.loads(response.read())
-            task_id = data["id"] if self.provider == "runway" else data["data"]["task_id"]
+            task_id = data["data"]["task_id"] if self.provider == "kling" else data["id"]
             self.job_of_task[task_id] = _job_of_body(request)
         return response
 
@@ -197,7 +217,7 @@ def outcome_name(outcome: GenerationResult | FramecastError) -> str:
     return type(outcome).__name__
 
 
-@pytest.mark.parametrize("provider", ["runway", "kling"])
+@pytest.mark.parametrize("provider", ["runway", "kling", "luma"])
 async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     provider: str,
 ) -> None:
@@ -222,10 +242,10 @@ async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     assert EXACT[provider] == (len(plan), dict(sorted(counts.items()))), (len(plan), counts)
 
     # Never paid twice: one task at most per job; the only jobs without one are Runway's
-    # lost answers to creates the server refused.
+    # and Luma's lost answers to creates the server refused.
     assert max(Counter(faults.job_of_task.values()).values()) == 1
     not_created = sum(1 for p in plan.values() if p == ("submit", "502 not created"))
-    lost_runway = not_created if provider == "runway" else 0
+    lost_runway = not_created if provider in NO_LOOKUP_MODELS else 0
     assert side.tasks_created == JOBS - lost_runway
     # Never lost: every accepted task is in a result or carried by an error, except those
     # whose create answer Runway lost (OutcomeUnknown carries its fingerprint and window).
@@ -251,4 +271,5 @@ async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
 EXACT: Mapping[str, tuple[int, dict[str, int]]] = {
     "runway": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
     "kling": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 990}),
+    "luma": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
 }
