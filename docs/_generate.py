@@ -39,7 +39,7 @@ DOCS = Path(__file__).resolve().parent
 #: The providers this repository ships, in the order the tables show them. A provider
 #: installed from elsewhere is left out on purpose: the committed page must not depend on
 #: what else happens to be installed on the machine that regenerates it.
-PROVIDERS = ("preview", "runway", "kling")
+PROVIDERS = ("preview", "runway", "kling", "luma")
 
 #: The canonical ratios the ratio table asks each provider for.
 CANONICAL_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
@@ -86,15 +86,45 @@ def default_image_model(info: ProviderInfo) -> ModelInfo:
     return model
 
 
+#: The sample start image as a URL, for models that take images only by URL.
+SAMPLE_URL = "https://example.com/lighthouse.png"
+
+
 def image_request(model: ModelInfo, **fields: Any) -> GenerationRequest:
     # Shaped like what the runner hands the hooks: images as ImageRef, key set.
+    image = (
+        sample_image()
+        if model.image.local_files
+        else ImageRef(source="url", url=SAMPLE_URL, width=SAMPLE_SIZE[0], height=SAMPLE_SIZE[1])
+    )
     return GenerationRequest(
         prompt=SAMPLE_PROMPT,
-        image=sample_image(),
+        image=image,
         model=model.name,
         idempotency_key="docs-table",
         **fields,
     )
+
+
+def map_ratio(provider: Any, request: GenerationRequest, model: ModelInfo) -> Any:
+    """The provider's ``map_ratio``, or what the core does without one."""
+    hook = getattr(provider, "map_ratio", None)
+    if hook is None:
+        from framecast._defaults import declared_ratio_plan
+
+        return declared_ratio_plan(request, model)
+    return hook(request=request, model=model)
+
+
+def translate_camera(provider: Any, request: GenerationRequest, model: ModelInfo) -> CameraPlan:
+    """The provider's ``translate_camera``, or the core's prompt phrasing without one."""
+    hook = getattr(provider, "translate_camera", None)
+    if hook is None:
+        from framecast._defaults import prompt_camera_plan
+
+        return prompt_camera_plan(request, model)
+    plan: CameraPlan = hook(request=request, model=model)
+    return plan
 
 
 # --------------------------------------------------------------------------- camera table
@@ -106,8 +136,8 @@ Column = tuple[Any, ModelInfo, dict[str, Any]]  # provider, model, request field
 def camera_cell(provider: Any, model: ModelInfo, move: CameraMove, **fields: Any) -> str:
     request = image_request(model, camera=move, **fields)
     try:
-        ratio_plan = provider.map_ratio(request=request, model=model)
-        plan: CameraPlan = provider.translate_camera(request=request, model=model)
+        ratio_plan = map_ratio(provider, request, model)
+        plan: CameraPlan = translate_camera(provider, request, model)
         provider.prepare(request=request, model=model, ratio_plan=ratio_plan, camera_plan=plan)
     except FramecastError as exc:
         return f"refused: {exc.message}"
@@ -177,8 +207,15 @@ def describe_preview(move: CameraMove, _plan: CameraPlan) -> str:
     return "preview: " + (", ".join(parts) if parts else "window holds still")
 
 
+def describe_concepts(_move: CameraMove, plan: CameraPlan) -> str:
+    """``native: concept pedestal_up`` — Luma's named camera concepts."""
+    keys = [c.get("key") for c in (plan.native or {}).get("concepts", ())]
+    return "native: concept " + ", ".join(f"`{k}`" for k in keys)
+
+
 NATIVE_DESCRIBERS: dict[str, Callable[[CameraMove, CameraPlan], str]] = {
     "preview": describe_preview,
+    "luma": describe_concepts,
 }
 
 
@@ -193,11 +230,11 @@ def native_variant(provider: Any) -> Column | None:
     for model in info.models:
         if model.withdrawn or Mode.IMAGE not in model.modes or not model.supports_camera:
             continue
-        choices = [
+        choices = [{}] + [  # the model's defaults first, then each option choice
             {spec.name: choice}
             for spec in (*info.options, *model.options)
             for choice in (spec.choices or ())
-        ] or [{}]
+        ]
         for duration in model.durations or (None,):
             for options in choices:
                 fields: dict[str, Any] = {"duration": duration, "options": options}
@@ -209,7 +246,7 @@ def native_variant(provider: Any) -> Column | None:
 def _method(provider: Any, model: ModelInfo, fields: dict[str, Any]) -> str | None:
     request = image_request(model, camera=CameraMove.ZOOM_IN, **fields)
     try:
-        plan = provider.translate_camera(request=request, model=model)
+        plan = translate_camera(provider, request, model)
     except FramecastError:
         return None
     return getattr(plan, "method", None)
@@ -256,7 +293,7 @@ def ratio_cell(provider: Any, model: ModelInfo, ratio: str) -> str:
 def _ratio_plan(provider: Any, model: ModelInfo, ratio: str, fit: str) -> Any:
     request = image_request(model, ratio=ratio, image_fit=fit)
     try:
-        return provider.map_ratio(request=request, model=model)
+        return map_ratio(provider, request, model)
     except FramecastError as exc:
         allowed = exc.details.get("allowed")
         if isinstance(allowed, list) and allowed:

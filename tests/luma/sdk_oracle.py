@@ -97,7 +97,11 @@ def _matches(value: Any, hint: Any, where: str) -> list[str]:
         arms = [_matches(value, arm, where) for arm in get_args(hint)]
         if any(not a for a in arms):
             return []
-        typed = [a for arm, a in zip(get_args(hint), arms) if typing_extensions.is_typeddict(arm)]
+        typed = [
+            a
+            for arm, a in zip(get_args(hint), arms, strict=True)
+            if typing_extensions.is_typeddict(arm)
+        ]
         if isinstance(value, dict) and len(typed) == 1:
             return typed[0]  # the one object type it could be: say what is wrong inside
         return [f"{where}: {value!r} matches no type"]
@@ -108,7 +112,13 @@ def _matches(value: Any, hint: Any, where: str) -> list[str]:
         return [p for i, v in enumerate(value) for p in _matches(v, item, f"{where}[{i}]")]
     if typing_extensions.is_typeddict(hint):
         return _check(value, hint, where)
-    simple = {bool: (bool,), str: (str,), int: (int,), float: (int, float), type(None): (type(None),)}
+    simple = {
+        bool: (bool,),
+        str: (str,),
+        int: (int,),
+        float: (int, float),
+        type(None): (type(None),),
+    }
     if hint in simple:
         ok = isinstance(value, simple[hint]) and (hint is bool or not isinstance(value, bool))
         return [] if ok else [f"{where}: {value!r} is not {hint.__name__}"]

@@ -107,9 +107,7 @@ async def test_dream_machine_states_then_delete(provider, http, vcr):
     assert [s.status for s in states] == [
         TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.SUCCEEDED,
     ]  # fmt: skip
-    assert states[-1].outputs == (
-        "https://storage.cdn-luma.com/dream_machine/example/video.mp4",
-    )
+    assert states[-1].outputs == ("https://storage.cdn-luma.com/dream_machine/example/video.mp4",)
     await provider.cancel(handle=dm_handle(), http=http, delete=True)
     played(vcr)
 

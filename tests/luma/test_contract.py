@@ -39,4 +39,8 @@ class TestLumaDreamMachineOnlyContract(TestLumaContract):
     env = {"LUMAAI_API_KEY": ENV["LUMAAI_API_KEY"]}
 
     def sample_requests(self) -> list[GenerationRequest]:
-        return [r for r in super().sample_requests() if (r.model or "").startswith("ray-") and r.model != "ray-3.2"]
+        return [
+            r
+            for r in super().sample_requests()
+            if (r.model or "").startswith("ray-") and r.model != "ray-3.2"
+        ]

@@ -138,9 +138,10 @@ def test_a_large_local_image_becomes_a_files_api_upload(provider, info):
     assert prepared.body["video"]["start_frame"] == upload.placeholder
     small = prepare(provider, info, prompt="x", image=png_image(INLINE_IMAGE_LIMIT))
     assert not small.uploads
-    assert base64.b64decode(small.body["video"]["start_frame"]["data"]) == png_image(
-        INLINE_IMAGE_LIMIT
-    ).data
+    assert (
+        base64.b64decode(small.body["video"]["start_frame"]["data"])
+        == png_image(INLINE_IMAGE_LIMIT).data
+    )
 
 
 @pytest.mark.parametrize(
@@ -149,7 +150,10 @@ def test_a_large_local_image_becomes_a_files_api_upload(provider, info):
         ({"duration": 10, "options": {"loop": True}}, "options.loop"),
         ({"options": {"loop": True, "hdr": True}}, "options.loop"),
         ({"options": {"hdr": True, "resolution": "360p"}}, "options.resolution"),
-        ({"model": "ray-2", "options": {"callback_url": "http://x.test/cb"}}, "options.callback_url"),
+        (
+            {"model": "ray-2", "options": {"callback_url": "http://x.test/cb"}},
+            "options.callback_url",
+        ),
     ],
 )
 def test_combinations_luma_refuses_are_refused_first(provider, info, fields, field):
@@ -160,7 +164,6 @@ def test_combinations_luma_refuses_are_refused_first(provider, info, fields, fie
 
 async def test_a_local_file_for_dream_machine_is_refused_before_any_request(tmp_path):
     photo = tmp_path / "photo.png"
-    photo.write_bytes(png_image().data or b"")
     from framecast.testing.contract import sample_png
 
     photo.write_bytes(sample_png(640, 360))
@@ -169,7 +172,8 @@ async def test_a_local_file_for_dream_machine_is_refused_before_any_request(tmp_
         with pytest.raises(ValidationError) as caught:
             await runner.generate(GenerationRequest(prompt="x", model="ray-2", image=photo))
     assert caught.value.field == "image"
-    assert "https URL" in caught.value.message and "ray-3.2" in caught.value.message
+    assert "only as URLs" in caught.value.message and "no upload" in caught.value.message
+    assert "use ray-3.2, which takes local files" in caught.value.message
     assert fake.requests == []
 
 
@@ -244,7 +248,9 @@ def test_auth_repr_hides_the_keys(provider):
 
 def test_each_api_gets_its_own_key(provider):
     auth = provider.auth()
-    agents = next(auth.auth_flow(httpx.Request("GET", "https://agents.lumalabs.ai/v1/generations/x")))
+    agents = next(
+        auth.auth_flow(httpx.Request("GET", "https://agents.lumalabs.ai/v1/generations/x"))
+    )
     dm = next(
         auth.auth_flow(
             httpx.Request("GET", "https://api.lumalabs.ai/dream-machine/v1/generations/x")

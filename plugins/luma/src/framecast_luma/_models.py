@@ -214,7 +214,8 @@ def _dream_machine_model(name: str, notes: str) -> LumaModel:
             durations=(5, 9),  # "5s", "9s"
             default_duration=5,  # UNCONFIRMED default; always sent
             prompt_limit=None,  # UNCONFIRMED
-            image=ImageConstraints(formats=_FORMATS, url_schemes=URL_SCHEMES),
+            # No upload endpoint: images only as public https URLs (or a generation).
+            image=ImageConstraints(formats=_FORMATS, url_schemes=URL_SCHEMES, local_files=False),
             options=(
                 _resolution(DREAM_MACHINE_RESOLUTIONS),
                 _LOOP,

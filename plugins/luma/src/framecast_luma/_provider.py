@@ -129,7 +129,9 @@ OUTPUT_URL_NOTE = (
     "Luma's output URL is presigned and expires about an hour after the generation "
     "completes: download it promptly (framecast downloads at once unless told not to)"
 )
-NO_CANCEL_NOTE = "the Luma Agents API has no cancel: once submitted, the generation runs (and is charged)"
+NO_CANCEL_NOTE = (
+    "the Luma Agents API has no cancel: once submitted, the generation runs (and is charged)"
+)
 
 
 class LumaAuth(httpx.Auth):
@@ -178,16 +180,14 @@ class LumaProvider:
     @property
     def agents_base(self) -> str:
         return (
-            self.settings.base_url
-            or self.settings.get(AGENTS_BASE_URL_VARIABLE)
-            or AGENTS_BASE_URL
+            self.settings.base_url or self.settings.get(AGENTS_BASE_URL_VARIABLE) or AGENTS_BASE_URL
         ).rstrip("/")
 
     @property
     def dm_base(self) -> str:
-        return (self.settings.get(DREAM_MACHINE_BASE_URL_VARIABLE) or DREAM_MACHINE_BASE_URL).rstrip(
-            "/"
-        )
+        return (
+            self.settings.get(DREAM_MACHINE_BASE_URL_VARIABLE) or DREAM_MACHINE_BASE_URL
+        ).rstrip("/")
 
     # ------------------------------------------------------------------ declarations
 
@@ -198,7 +198,11 @@ class LumaProvider:
             display_name="Luma AI",
             docs_url="https://docs.agents.lumalabs.ai/",
             models=tuple(m.info for m in MODELS),
-            default_models={Mode.TEXT: "ray-3.2", Mode.IMAGE: "ray-3.2", Mode.FIRST_LAST: "ray-3.2"},
+            default_models={
+                Mode.TEXT: "ray-3.2",
+                Mode.IMAGE: "ray-3.2",
+                Mode.FIRST_LAST: "ray-3.2",
+            },
             official_hosts=OFFICIAL_HOSTS,
             default_base_url=AGENTS_BASE_URL,
             base_url_variables=(AGENTS_BASE_URL_VARIABLE,),
@@ -461,7 +465,9 @@ class LumaProvider:
         status = response.status_code
         message = _error_message(response)
         lowered = (message or "").lower()
-        api = DREAM_MACHINE if _is_dream_machine(str(response.request.url), self.dm_base) else AGENTS
+        api = (
+            DREAM_MACHINE if _is_dream_machine(str(response.request.url), self.dm_base) else AGENTS
+        )
         if status in (401, 403):
             return Classification(
                 Outcome.AUTHENTICATION,
@@ -469,14 +475,18 @@ class LumaProvider:
                 + (f": {message}" if message else "")
                 + f"; check {key_variable(api)}",
             )
-        if status == 402 or (status in (400, 403, 422) and any(w in lowered for w in _CREDIT_WORDS)):
+        if status == 402 or (
+            status in (400, 403, 422) and any(w in lowered for w in _CREDIT_WORDS)
+        ):
             return Classification(Outcome.ACCOUNT, code=str(status), message=message or "billing")
         if status in (400, 422) and any(w in lowered for w in _MODERATION_WORDS):
             return Classification(
                 Outcome.CONTENT_REJECTED, code=str(status), message=message or "moderated"
             )
         if status in (400, 422):
-            return Classification(Outcome.INVALID, code=str(status), message=message or f"HTTP {status}")
+            return Classification(
+                Outcome.INVALID, code=str(status), message=message or f"HTTP {status}"
+            )
         if status == 429:
             return Classification(
                 Outcome.RATE_LIMITED,
@@ -613,8 +623,7 @@ def _luma_id(url: str) -> tuple[str, str] | None:
 
 def _bad_luma_url(url: str, field: str) -> ValidationError:
     return ValidationError(
-        f"{field}: {url!r} is not a Luma reference; use luma://generation/<id> or "
-        "luma://file/<id>",
+        f"{field}: {url!r} is not a Luma reference; use luma://generation/<id> or luma://file/<id>",
         field=field,
         value=url,
         allowed=["luma://generation/<id>", "luma://file/<id>", "https://..."],
@@ -680,7 +689,9 @@ def _json_object(response: httpx.Response) -> Mapping[str, Any]:
     try:
         data = response.json()
     except ValueError:
-        raise MalformedResponse(f"luma: the answer is not JSON (HTTP {response.status_code})") from None
+        raise MalformedResponse(
+            f"luma: the answer is not JSON (HTTP {response.status_code})"
+        ) from None
     if not isinstance(data, Mapping):
         raise MalformedResponse(f"luma: expected a JSON object, got {type(data).__name__}")
     return data

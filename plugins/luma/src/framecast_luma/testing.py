@@ -440,13 +440,13 @@ class LumaFake:
             if request.method == "GET":
                 return self._read(parts[1], "dream-machine")
             if request.method == "DELETE":
-                generation = self.tasks.get(parts[1])
-                if generation is None or generation.api != "dream-machine":
+                found = self.tasks.get(parts[1])
+                if found is None or found.api != "dream-machine":
                     return _error(404, "Generation not found")
-                if generation.state() in ("completed", "failed"):
-                    self.deleted_finished.append(generation.id)
-                self.deleted.append(generation.id)
-                del self.tasks[generation.id]
+                if found.state() in ("completed", "failed"):
+                    self.deleted_finished.append(found.id)
+                self.deleted.append(found.id)
+                del self.tasks[found.id]
                 return httpx.Response(204)
         return _error(404, f"Cannot {request.method} {path}")
 
