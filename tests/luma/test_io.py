@@ -210,3 +210,22 @@ async def test_a_dream_machine_task_resumes_from_its_serialized_handle():
         result = await second.wait(handle.to_json())
     assert result.status is TaskStatus.SUCCEEDED
     assert all("dream-machine" in str(r.url) for r in fake.requests if r.method == "GET")
+
+
+@pytest.mark.parametrize(
+    ("model", "env"),
+    [("ray-2", None), ("ray-3.2", None), ("ray-2", {"LUMAAI_API_KEY": ENV["LUMAAI_API_KEY"]})],
+)
+async def test_a_bare_handle_of_provider_and_task_id_resumes_on_either_api(model, env):
+    from framecast import TaskHandle
+
+    fake = LumaFake()
+    async with runner_for(fake) as first:
+        handle = await first.submit(GenerationRequest(prompt="x", model=model))
+    bare = TaskHandle(provider="luma", task_id=handle.task_id)
+    async with runner_for(fake, env=env) as second:
+        result = await second.wait(bare)
+        with pytest.raises(NotSupported, match="names the model"):
+            await second.cancel(bare, delete=True)
+    assert result.status is TaskStatus.SUCCEEDED
+    assert fake.tasks_created == 1

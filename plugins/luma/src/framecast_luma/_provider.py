@@ -564,7 +564,23 @@ class LumaProvider:
     @hookimpl
     async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
         api = _handle_api(handle)
-        self._require_key(api, handle.model)
+        if api is not None:
+            self._require_key(api, handle.model)
+            return await self._poll_on(api, handle, http)
+        # A bare handle (provider and task id alone) does not say which API holds the
+        # task: ask each API there is a key for, in turn; a 404 passes to the next.
+        apis = [a for a in (AGENTS, DREAM_MACHINE) if self.settings.get(key_variable(a))]
+        if not apis:
+            self._require_key(AGENTS, handle.model)
+        for position, candidate in enumerate(apis):
+            try:
+                return await self._poll_on(candidate, handle, http)
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code != 404 or position == len(apis) - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _poll_on(self, api: Api, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
         if api == DREAM_MACHINE:
             url = task_url(self.dm_base, "/generations", handle.task_id)
         else:
@@ -580,6 +596,12 @@ class LumaProvider:
     async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:
         # (``delete`` has no default: pluggy never passes a parameter that has one.)
         api = _handle_api(handle)
+        if api is None:
+            raise NotSupported(
+                "luma: this handle does not say which Luma API holds the task; cancel with "
+                "the handle framecast printed (it names the model)",
+                handle=handle,
+            )
         if api == AGENTS:
             raise NotSupported(
                 "the Luma Agents API (ray-3.2) has no cancel and no delete: the generation "
@@ -606,11 +628,13 @@ class LumaProvider:
 # ---------------------------------------------------------------------- helpers
 
 
-def _handle_api(handle: TaskHandle) -> Api:
+def _handle_api(handle: TaskHandle) -> Api | None:
+    """The API a handle's task lives on; ``None`` when the handle names neither it nor a
+    model (a bare provider and task id)."""
     api = handle.provider_data.get("api") if handle.provider_data else None
     if api in (AGENTS, DREAM_MACHINE):
         return api  # type: ignore[return-value]
-    return api_of(handle.model)
+    return api_of(handle.model) if handle.model else None
 
 
 def _luma_id(url: str) -> tuple[str, str] | None:
