@@ -41,7 +41,7 @@ DOCS = Path(__file__).resolve().parent
 #: what else happens to be installed on the machine that regenerates it. ``name@region``
 #: loads the provider with ``region`` set in its ``[name]`` table (a provider whose region
 #: changes its base URL and models gets a column or row per region).
-PROVIDERS = ("preview", "runway", "kling", "seedance", "seedance@cn", "google")
+PROVIDERS = ("preview", "runway", "kling", "seedance", "seedance@cn", "google", "luma")
 
 #: The canonical ratios the ratio table asks each provider for.
 CANONICAL_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
@@ -102,11 +102,20 @@ def default_image_model(info: ProviderInfo) -> ModelInfo:
     return model
 
 
+#: The sample start image as a URL, for models that take images only by URL.
+SAMPLE_URL = "https://example.com/lighthouse.png"
+
+
 def image_request(model: ModelInfo, **fields: Any) -> GenerationRequest:
     # Shaped like what the runner hands the hooks: images as ImageRef, key set.
+    image = (
+        sample_image()
+        if model.image.local_files
+        else ImageRef(source="url", url=SAMPLE_URL, width=SAMPLE_SIZE[0], height=SAMPLE_SIZE[1])
+    )
     return GenerationRequest(
         prompt=SAMPLE_PROMPT,
-        image=sample_image(),
+        image=image,
         model=model.name,
         idempotency_key="docs-table",
         **fields,
@@ -114,10 +123,10 @@ def image_request(model: ModelInfo, **fields: Any) -> GenerationRequest:
 
 
 def map_ratio(provider: Any, request: GenerationRequest, model: ModelInfo) -> Any:
-    """The provider's ``map_ratio``, or the core's default for a provider without one."""
+    """The provider's ``map_ratio``, or what the core does without one."""
     hook = getattr(provider, "map_ratio", None)
     if hook is None:
-        from framecast import declared_ratio_plan
+        from framecast._defaults import declared_ratio_plan
 
         return declared_ratio_plan(request, model)
     return hook(request=request, model=model)
@@ -127,7 +136,7 @@ def translate_camera(provider: Any, request: GenerationRequest, model: ModelInfo
     """The provider's ``translate_camera``, or the core's prompt phrasing without one."""
     hook = getattr(provider, "translate_camera", None)
     if hook is None:
-        from framecast import prompt_camera_plan
+        from framecast._defaults import prompt_camera_plan
 
         return prompt_camera_plan(request, model)
     plan: CameraPlan = hook(request=request, model=model)
@@ -144,7 +153,7 @@ def camera_cell(provider: Any, model: ModelInfo, move: CameraMove, **fields: Any
     request = image_request(model, camera=move, **fields)
     try:
         ratio_plan = map_ratio(provider, request, model)
-        plan = translate_camera(provider, request, model)
+        plan: CameraPlan = translate_camera(provider, request, model)
         provider.prepare(request=request, model=model, ratio_plan=ratio_plan, camera_plan=plan)
     except FramecastError as exc:
         return f"refused: {exc.message}"
@@ -214,8 +223,15 @@ def describe_preview(move: CameraMove, _plan: CameraPlan) -> str:
     return "preview: " + (", ".join(parts) if parts else "window holds still")
 
 
+def describe_concepts(_move: CameraMove, plan: CameraPlan) -> str:
+    """``native: concept pedestal_up`` — Luma's named camera concepts."""
+    keys = [c.get("key") for c in (plan.native or {}).get("concepts", ())]
+    return "native: concept " + ", ".join(f"`{k}`" for k in keys)
+
+
 NATIVE_DESCRIBERS: dict[str, Callable[[CameraMove, CameraPlan], str]] = {
     "preview": describe_preview,
+    "luma": describe_concepts,
 }
 
 
@@ -237,7 +253,7 @@ def native_variant(provider: Any) -> Column | None:
             {spec.name: choice}
             for spec in (*info.options, *model.options)
             for choice in (spec.choices or ())
-        ] or [{}]
+        ]
         for duration in model.durations or (None,):
             for options in choices:
                 fields: dict[str, Any] = {"duration": duration, "options": options}

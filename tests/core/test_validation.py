@@ -377,3 +377,31 @@ async def test_an_unknown_model_sent_unvalidated_takes_its_options_unvalidated()
     async with make_runner(faults, clock) as runner:
         await runner.submit(request)
     assert server.bodies[0]["options"] == options
+
+
+async def test_a_local_file_for_a_model_without_upload_names_the_models_that_take_one() -> None:
+    url_only = ModelInfo(
+        name="acme-url",
+        modes=(Mode.IMAGE,),
+        ratios=MODELS[0].ratios,
+        default_ratio=MODELS[0].default_ratio,
+        durations=(5,),
+        default_duration=5,
+        image=ImageConstraints(local_files=False),
+    )
+    models = (*MODELS, url_only)
+    error = await refused(
+        GenerationRequest(prompt="x", image=png(640, 360), model="acme-url"),
+        provider=acme_class(None, models=models),
+    )
+    assert error.field == "image"
+    assert "acme-url takes images only as URLs" in error.message
+    assert "acme-1 or acme-follow, which takes local files" in error.message
+    assert error.allowed == ["https://..."]
+    # A URL is what it takes: prepared without a request.
+    clock, _, faults = scripted()
+    async with make_runner(faults, clock, provider=acme_class(clock, models=models)) as runner:
+        prepared = runner.prepare(
+            GenerationRequest(prompt="x", image="https://example.com/a.png", model="acme-url")
+        )
+    assert prepared.model == "acme-url"

@@ -15,6 +15,7 @@ import attrs
 from framecast.testing import read_timeout_after, remote_reset_after, respond
 from framecast_google import testing as google
 from framecast_kling import testing as kling
+from framecast_luma import testing as luma
 from framecast_runway import testing as runway
 from framecast_seedance import testing as seedance
 
@@ -489,7 +490,86 @@ def _google_rows() -> list[Row]:
     return rows
 
 
-ROWS: list[Row] = [*_runway_rows(), *_kling_rows(), *_seedance_rows(), *_google_rows()]
+# --------------------------------------------------------------------------- Luma
+
+
+def _luma_rows() -> list[Row]:
+    """Luma's Agents API (Ray 3.2): no idempotency key and no lookup, like Runway."""
+    rows: list[Row] = []
+
+    def row(phase: str, fault: str, make: Callable[[], list[Fault]], **kw: Any) -> None:
+        rows.append(Row("luma", phase, fault, make, **kw))
+
+    # submit
+    row("submit", "connection refused x2", _n(luma.connection_refused, 2), creates=3)
+    row("submit", "429 without Retry-After x2", _n(luma.rate_limited, 2), creates=3)
+    row("submit", "429 Retry-After 7", _one(lambda: luma.rate_limited(retry_after=7)),
+        retry_after=7, creates=2)  # fmt: skip
+    row("submit", "429 past the policy (x5)", _n(lambda: luma.rate_limited(retry_after=2), 5),
+        expect="RateLimited", created=0, creates=5)  # fmt: skip
+    row("submit", "503 Retry-After 3 (refused)", _one(lambda: luma.unavailable(retry_after=3)),
+        retry_after=3, creates=2)  # fmt: skip
+    for status in (500, 502, 504):
+        for created in (True, False):
+            row("submit", f"{status} task {'created' if created else 'not created'}",
+                _one(lambda s=status, c=created: luma.server_error(s, created=c)),
+                expect="OutcomeUnknown", created=int(created), creates=1)  # fmt: skip
+    row("submit", "read timeout after create", _one(luma.read_timeout_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "reset after create", _one(luma.reset_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "malformed JSON 200", _one(luma.malformed_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "truncated JSON 201", _one(luma.truncated_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "401 revoked key", _one(luma.unauthorized), expect="AuthenticationError",
+        created=0, creates=1, extra=("LUMA_AGENTS_API_KEY",))  # fmt: skip
+    row("submit", "402 out of credits", _one(luma.out_of_credits), expect="AccountError",
+        created=0, creates=1, extra=("Insufficient credits",))  # fmt: skip
+    row("submit", "400 refused body",
+        _one(lambda: respond(400, {"detail": "video.duration: '7s' is not allowed"})),
+        expect="ProviderValidationError", created=0, creates=1,
+        extra=("video.duration", "change the request"))  # fmt: skip
+
+    # poll
+    for name, make in (
+        ("connection refused", _n(luma.connection_refused, 2)),
+        ("429 without Retry-After", _n(luma.rate_limited, 2)),
+        ("503 without Retry-After", _n(luma.unavailable, 2)),
+        ("500", _one(lambda: luma.server_error(500))),
+        ("502", _one(lambda: luma.server_error(502))),
+        ("read timeout", _one(read_timeout_after)),
+        ("reset", _one(remote_reset_after)),
+        ("malformed JSON 200", _one(lambda: luma.malformed_json(created=False))),
+        ("truncated JSON 200", _one(luma.truncated_json)),
+    ):
+        row("poll", name, make, creates=1)
+    row("poll", "429 Retry-After 9", _one(lambda: luma.rate_limited(retry_after=9)),
+        retry_after=9, creates=1)  # fmt: skip
+    row("poll", "unknown state word", _one(lambda: luma.unknown_status("exploded")),
+        expect="ProviderError", extra=("exploded", *UNREADABLE))  # fmt: skip
+    row("poll", "404 (generation unknown)",
+        _one(lambda: respond(404, {"detail": "Generation not found"})), expect="TaskNotFound")  # fmt: skip
+    row("poll", "401 revoked key", _one(luma.unauthorized), expect="AuthenticationError",
+        extra=("LUMA_AGENTS_API_KEY",))  # fmt: skip
+    row("poll", "queued for 40 polls", NONE, plan={"queued_polls": 40}, timeout=7200)
+    for code, retryable in luma.FAILURE_CODES.items():
+        row("poll", f"failed {code}", NONE,
+            plan={"outcome": "failed", "failure_code": code, "failure_reason": "It failed."},
+            expect="GenerationFailed", retryable=retryable,
+            extra=("failed", "trying again may succeed" if retryable else "will not help"))  # fmt: skip
+    row("poll", "503 on every poll until the wait timeout", _n(luma.unavailable, 100),
+        expect="TaskTimeout", timeout=120)  # fmt: skip
+    return rows
+
+
+ROWS: list[Row] = [
+    *_runway_rows(),
+    *_kling_rows(),
+    *_seedance_rows(),
+    *_google_rows(),
+    *_luma_rows(),
+]
 
 
 # --------------------------------------------------------------------------- the CLI

@@ -14,6 +14,7 @@ from framecast import GenerationRequest, ProviderSettings, Runner
 from framecast.testing import VirtualClock
 from framecast_google.testing import GoogleFake
 from framecast_kling.testing import KlingFake
+from framecast_luma.testing import LumaFake
 from framecast_runway.testing import RunwayFake
 from framecast_seedance.testing import SeedanceFake
 
@@ -28,6 +29,7 @@ SEEDANCE_CREATE = "/contents/generations/tasks"
 SEEDANCE_API_HOST = "ark.ap-southeast.bytepluses.com"
 GOOGLE_KEY = "gemini-test-key-not-real"  # GoogleFake's default key
 GOOGLE_API_HOST = "generativelanguage.googleapis.com"
+LUMA_API_HOST = "agents.lumalabs.ai"
 
 
 def small_png(width: int = 640, height: int = 384) -> bytes:
@@ -232,9 +234,38 @@ class GoogleSide(Side):
         return request.method == "POST" and request.url.path.endswith(":predictLongRunning")
 
 
+class LumaSide(Side):
+    """Luma through its main path, the Agents API (Ray 3.2, a local image sent inline)."""
+
+    name = "luma"
+    env: Mapping[str, str] = dict(LumaFake.ENV)
+    api_host = LUMA_API_HOST
+    credential_variables = ("LUMA_AGENTS_API_KEY", "LUMAAI_API_KEY")
+    model = "ray-3.2"
+
+    def new_fake(self) -> LumaFake:
+        return LumaFake()
+
+    def inject(self, phase: str, *faults: Fault) -> None:
+        if phase == "submit":
+            self.fake.inject("POST", "/v1/generations", *faults)
+        else:
+            self.fake.inject("GET", "/v1/generations/", *faults)
+
+    def plan(self, **plan: Any) -> None:
+        self.fake.plan_next(**plan)
+
+    def is_create(self, request: httpx.Request) -> bool:
+        return request.method == "POST" and request.url.path in (
+            "/v1/generations",
+            "/dream-machine/v1/generations/video",
+        )
+
+
 SIDES: Mapping[str, type[Side]] = {
     "runway": RunwaySide,
     "kling": KlingSide,
     "seedance": SeedanceSide,
     "google": GoogleSide,
+    "luma": LumaSide,
 }

@@ -29,6 +29,7 @@ from framecast import (
 from framecast.testing import VirtualClock, read_timeout_after, remote_reset_after, respond
 from framecast_google import testing as google
 from framecast_kling import testing as kling
+from framecast_luma import testing as luma
 from framecast_runway import testing as runway
 from framecast_seedance import testing as seedance
 
@@ -86,6 +87,16 @@ SUBMIT_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "reset after create": (google.reset_after, "unknown"),
         "truncated 200": (google.truncated_json, "unknown"),
     },
+    "luma": {
+        "429": (luma.rate_limited, "ok"),
+        "429 Retry-After": (lambda: luma.rate_limited(retry_after=5), "ok"),
+        "503 Retry-After": (lambda: luma.unavailable(retry_after=2), "ok"),
+        "connection refused": (luma.connection_refused, "ok"),
+        "500 created": (lambda: luma.server_error(500, created=True), "unknown"),
+        "502 not created": (lambda: luma.server_error(502), "unknown"),
+        "reset after create": (luma.reset_after, "unknown"),
+        "truncated 201": (luma.truncated_json, "unknown"),
+    },
 }
 POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
     "runway": {
@@ -129,6 +140,15 @@ POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
             ),
             "TaskNotFound",
         ),
+    },
+    "luma": {
+        "503": (luma.unavailable, "ok"),
+        "429": (luma.rate_limited, "ok"),
+        "reset": (remote_reset_after, "ok"),
+        "read timeout": (read_timeout_after, "ok"),
+        "malformed 200": (lambda: luma.malformed_json(created=False), "ok"),
+        "unknown status": (lambda: luma.unknown_status("exploded"), "ProviderError"),
+        "404": (lambda: respond(404, {"detail": "Generation not found"}), "TaskNotFound"),
     },
 }
 
@@ -180,7 +200,7 @@ class JobFaults:
 
     def _serve(self, request: httpx.Request) -> httpx.Response:
         response = self.side.fake(request)
-        if self.side.is_create(request) and response.status_code == 200:
+        if self.side.is_create(request) and response.is_success:
             data = json.loads(response.read())
             task_id = {
                 "kling": lambda: data["data"]["task_id"],
@@ -257,7 +277,7 @@ def outcome_name(outcome: GenerationResult | FramecastError) -> str:
     return type(outcome).__name__
 
 
-@pytest.mark.parametrize("provider", ["runway", "kling", "seedance", "google"])
+@pytest.mark.parametrize("provider", ["runway", "kling", "seedance", "google", "luma"])
 async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     provider: str,
 ) -> None:
@@ -282,7 +302,7 @@ async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     assert EXACT[provider] == (len(plan), dict(sorted(counts.items()))), (len(plan), counts)
 
     # Never paid twice: one task at most per job; the only jobs without one are Runway's
-    # lost answers to creates the server refused.
+    # and Luma's lost answers to creates the server refused.
     assert max(Counter(faults.job_of_task.values()).values()) == 1
     not_created = sum(1 for p in plan.values() if p[0] == "submit" and "not created" in p[1])
     lost = not_created if not side.has_lookup else 0
@@ -313,4 +333,5 @@ EXACT: Mapping[str, tuple[int, dict[str, int]]] = {
     "kling": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 990}),
     "seedance": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
     "google": (55, {"TaskNotFound": 6, "ok": 980, "unknown": 14}),
+    "luma": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
 }

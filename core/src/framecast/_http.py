@@ -15,6 +15,7 @@ import collections
 import contextvars
 import logging
 import time
+import urllib.parse
 from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
@@ -105,7 +106,9 @@ class SubmitTrack:
 
     def __init__(self, method: str, path: str) -> None:
         self.method = method.upper()
-        self.path = path
+        # ``prepare`` may name an absolute URL (a second API of the same provider): the
+        # create is recognised by that URL's path.
+        self.path = urllib.parse.urlsplit(path).path if "://" in path else path
         self.sent = False
 
     def matches(self, request: httpx.Request) -> bool:

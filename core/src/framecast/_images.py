@@ -66,12 +66,9 @@ def load_image(value: Any, field: str) -> ImageRef:
     if scheme == "file":
         return _from_path(Path(unquote(urlsplit(text).path)), field)
     if scheme:
-        raise ValidationError(
-            f"{field}: URL scheme {scheme!r} is not supported",
-            field=field,
-            value=_short(text),
-            allowed="https URL, data URI, local path",
-        )
+        # A provider's own reference (``luma://generation/<id>``, say): kept as a URL, and
+        # refused by ``validate_image`` for every model whose ``url_schemes`` lack it.
+        return ImageRef(source="url", url=text)
     return _from_path(Path(text).expanduser(), field)
 
 

@@ -330,6 +330,10 @@ class ImageConstraints:
     max_aspect: float | None = None
     max_images: int = 1  # for multi-image mode
     max_pixels: int = 100_000_000  # decompression-bomb guard
+    #: False: the model takes images only as URLs (``url_schemes``) and has no upload, so a
+    #: local file or bytes is refused before any request (naming the provider's models
+    #: that do take local files).
+    local_files: bool = True
 
 
 @attrs.frozen

@@ -475,6 +475,8 @@ class Runner:
                 validate_image(load_image(img, f"images[{i}]"), constraints, f"images[{i}]")
                 for i, img in enumerate(request.images)
             )
+        if not constraints.local_files:
+            self._refuse_local_images(request, model, changes)
         changes["idempotency_key"] = request.idempotency_key or uuid.uuid4().hex
         request = request.evolve(**changes)
         notes: list[str] = []
@@ -531,6 +533,32 @@ class Runner:
             notes=tuple(notes),
             needs_fetch=needs_fetch,
         )
+
+    def _refuse_local_images(
+        self, request: GenerationRequest, model: ModelInfo, refs: Mapping[str, Any]
+    ) -> None:
+        """A model without an upload takes images only as URLs: say so, and which of the
+        provider's models take the local file instead."""
+        found = [(k, v) for k, v in refs.items() if isinstance(v, ImageRef)]
+        found += [(f"images[{i}]", v) for i, v in enumerate(refs.get("images", ()))]
+        for field, ref in found:
+            if ref.url is not None:
+                continue
+            schemes = ", ".join(f"{s}://" for s in model.image.url_schemes)
+            others = [
+                m.name
+                for m in self.info.models
+                if not m.withdrawn and request.mode in m.modes and m.image.local_files
+            ]
+            instead = f", or use {' or '.join(others)}, which takes local files" if others else ""
+            raise ValidationError(
+                f"{field}: {model.name} takes images only as URLs it can fetch ({schemes}): "
+                f"{self.provider_name} has no upload for it, so a local file or bytes cannot "
+                f"be sent. Pass a public URL{instead}",
+                field=field,
+                value=ref.describe(),
+                allowed=[f"{s}://..." for s in model.image.url_schemes],
+            )
 
     async def _prepare_for_submit(self, request: GenerationRequest) -> _Prepared:
         p = self._prepare(request)
