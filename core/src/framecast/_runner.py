@@ -15,7 +15,6 @@ import contextvars
 import datetime as _dt
 import inspect
 import logging
-import math
 import os
 import threading
 import uuid
@@ -25,8 +24,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ._checks import check_number, check_timeout, parse_number
 from ._clock import Clock, SystemClock
-from ._config import Config, load_config, resolve_provider_name
+from ._config import (
+    Config,
+    check_provider_table,
+    load_config,
+    provider_source,
+    resolve_provider_name,
+    with_source,
+)
 from ._defaults import declared_ratio_plan, prompt_camera_plan
 from ._errors import (
     AccountError,
@@ -182,8 +189,11 @@ class Runner:
         self._config = config if config is not None else load_config()
         if isinstance(provider, str) or provider is None:
             name = resolve_provider_name(provider, self._env, self._config)
-            entry = find_entry(name, self._env)
-            cls: Any = load_provider_class(name, self._env)
+            try:
+                entry = find_entry(name, self._env)
+                cls: Any = load_provider_class(name, self._env)
+            except ConfigurationError as exc:
+                raise with_source(exc, provider_source(provider, self._env, self._config)) from None
             instance = None
             if entry.distribution is None:
                 entry = entry_of_class(cls) or entry  # an installed provider by another path
@@ -238,10 +248,20 @@ class Runner:
         self.info: ProviderInfo = info
         self.provider_name = info.name or entry.name
         self.base_url = self._resolve_base_url(settings, explicit_settings)
+        check_provider_table(self._config, entry.name, info.config_keys)
         if timeout is None or timeout is DEFAULT_TIMEOUT:
             timeout = self._config.timeout if self._config.timeout is not None else timeout
-        self.timeout = timeout
-        self.max_cost = max_cost
+        self.timeout = check_timeout(timeout, "timeout")
+        self.max_cost = (
+            None
+            if max_cost is None
+            else check_number(max_cost, "max_cost", minimum=0, unit="dollars (USD)")
+        )
+        for field, value in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
+            check_number(value, field, minimum=0, exclusive_minimum=True, unit="seconds")
+        check_number(max_in_flight_requests, "max_in_flight_requests", minimum=0, integer=True)
+        if max_running_tasks is not None:
+            check_number(max_running_tasks, "max_running_tasks", minimum=0, integer=True)
         self.retry_ambiguous_submit = retry_ambiguous_submit
         self.retry_policy = retry_policy or RetryPolicy()
         self.poll_interval = self._resolve_poll_interval(poll_interval)
@@ -279,19 +299,15 @@ class Runner:
     def _resolve_poll_interval(self, explicit: float | None) -> float:
         floor = self.info.poll_floor
         wanted = explicit
-        if wanted is None and self._env.get("FRAMECAST_POLL_INTERVAL"):
-            try:
-                wanted = float(self._env["FRAMECAST_POLL_INTERVAL"])
-            except ValueError:
-                raise ConfigurationError(
-                    "FRAMECAST_POLL_INTERVAL must be a number of seconds, got "
-                    f"{self._env['FRAMECAST_POLL_INTERVAL']!r}"
-                ) from None
-        if wanted is not None and not (math.isfinite(wanted) and wanted >= 0):
-            # NaN compares false with everything, so it would slip under the poll floor.
-            source = "poll_interval" if explicit is not None else "FRAMECAST_POLL_INTERVAL"
-            raise ConfigurationError(
-                f"{source} must be a finite number of seconds >= 0, got {wanted!r}"
+        bounds: dict[str, Any] = {"minimum": 0, "unit": "seconds", "error": ConfigurationError}
+        if wanted is not None:
+            wanted = check_number(wanted, "poll_interval", **bounds)
+        elif self._env.get("FRAMECAST_POLL_INTERVAL"):
+            wanted = parse_number(
+                self._env["FRAMECAST_POLL_INTERVAL"],
+                "FRAMECAST_POLL_INTERVAL",
+                source="the environment",
+                **bounds,
             )
         if wanted is None:
             # A provider without a floor (a local renderer) still gets a sane default.
@@ -1001,6 +1017,7 @@ class Runner:
     ) -> GenerationResult:
         """Poll until the task ends. ``TaskTimeout`` (carrying the handle) if it outlasts
         ``timeout``; ``GenerationFailed`` if it fails; a ``GenerationResult`` otherwise."""
+        check_timeout(timeout, "timeout")
         handle = self.load_handle(handle)
         self._ensure_gates()
         assert self._slots is not None
@@ -1172,6 +1189,7 @@ class Runner:
         and leaves the task's handle in ``runner.submitted``; every other outcome returns
         the result or raises an error carrying the handle.
         """
+        check_timeout(timeout, "timeout")  # before the task is paid for, not after
         with self.submitted._claim() as claim:
             p, slots = await self._admit(request)
             del request  # thousands of waiting tasks: keep only what polling needs
