@@ -572,6 +572,11 @@ class CostEstimate:
     unit_name: str = ""
     formula: str = ""
     confidence: Literal["official", "secondary", "single-source", "unconfirmed"] = "secondary"
+    #: Where the price comes from (a page, a document, a package file) ...
+    source: str = ""
+    #: ... and when it was read there (ISO date, ``YYYY-MM-DD``). Prices change: a quote
+    #: without a date cannot be compared fairly with one that has it.
+    as_of: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)

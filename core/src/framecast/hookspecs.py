@@ -72,12 +72,16 @@ if TYPE_CHECKING:
     )
 
 #: Version of this contract. A provider distribution declares the core versions it supports
-#: and its ``ProviderInfo.contract_version``. Version 1 is the first; a later change to the
-#: contract (callbacks, batch status reads, prices with sources) bumps it and says here what
-#: a version-1 provider keeps getting.
-HOOKSPEC_VERSION = 1
+#: and its ``ProviderInfo.contract_version``. Each change bumps it and says here what an
+#: older provider keeps getting:
+#:
+#: - 1: the first.
+#: - 2: ``estimate`` answers carry the price's ``source`` and ``as_of`` date
+#:   (``framecast.testing.contract`` checks it). A version-1 provider keeps working; its
+#:   quotes show the source as unknown.
+HOOKSPEC_VERSION = 2
 #: The ``ProviderInfo.contract_version`` values this core can drive.
-SUPPORTED_CONTRACT_VERSIONS = frozenset({1})
+SUPPORTED_CONTRACT_VERSIONS = frozenset({1, 2})
 
 hookspec = pluggy.HookspecMarker("framecast")
 hookimpl = pluggy.HookimplMarker("framecast")

@@ -131,6 +131,7 @@ def provider_info() -> ProviderInfo:
         name=NAME,
         config_keys=(),  # the core's keys only
         display_name="Kling AI",
+        contract_version=2,
         docs_url="https://app.klingai.com/global/dev/document-api",
         models=tuple(model_info(model) for model in MODELS),
         default_models={

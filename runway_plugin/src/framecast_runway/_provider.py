@@ -328,6 +328,7 @@ def _provider_info() -> ProviderInfo:
         name=NAME,
         config_keys=(),  # the core's keys only
         display_name="Runway",
+        contract_version=2,
         docs_url="https://docs.dev.runwayml.com/",
         models=tuple(m.info for m in MODELS),
         default_models={Mode.IMAGE: "gen4_turbo", Mode.TEXT: "veo3.1", Mode.FIRST_LAST: "veo3.1"},

@@ -107,6 +107,7 @@ def provider_info() -> ProviderInfo:
         name=NAME,
         config_keys=(ConfigKey("cache_dir", "str", doc="a folder path"),),
         display_name="Offline preview",
+        contract_version=2,
         models=(model,),
         default_models={Mode.TEXT: MODEL, Mode.IMAGE: MODEL},
         official_hosts=(),
