@@ -408,7 +408,13 @@ class Runner:
         return self._prepare(request).estimate
 
     def _prepare(self, request: GenerationRequest, fetched: ImageRef | None = None) -> _Prepared:
-        from ._images import fit_image, load_image, validate_fitted, validate_image
+        from ._images import (
+            fit_image,
+            image_byte_limit,
+            load_image,
+            validate_fitted,
+            validate_image,
+        )
         from ._validation import validate_prompt, validate_request
 
         if not isinstance(request, GenerationRequest):
@@ -428,17 +434,18 @@ class Runner:
             request = request.evolve(model=model.name)
         validate_request(request, model, self.info)
         constraints = model.image
+        limit = image_byte_limit(constraints)
         changes: dict[str, Any] = {}
         if request.image is not None:
-            ref = fetched or load_image(request.image, "image")
+            ref = fetched or load_image(request.image, "image", limit)
             changes["image"] = validate_image(ref, constraints, "image")
         if request.end_image is not None:
             changes["end_image"] = validate_image(
-                load_image(request.end_image, "end_image"), constraints, "end_image"
+                load_image(request.end_image, "end_image", limit), constraints, "end_image"
             )
         if request.images:
             changes["images"] = tuple(
-                validate_image(load_image(img, f"images[{i}]"), constraints, f"images[{i}]")
+                validate_image(load_image(img, f"images[{i}]", limit), constraints, f"images[{i}]")
                 for i, img in enumerate(request.images)
             )
         changes["idempotency_key"] = request.idempotency_key or uuid.uuid4().hex
