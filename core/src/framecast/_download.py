@@ -3,6 +3,7 @@ written atomically and checked by magic bytes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -24,19 +25,45 @@ _EXPIRED_STATUSES = (401, 403, 404, 410)
 
 def check_destination(dest: Path, name: str = "out") -> None:
     """Refuse a destination that cannot be written before anything is submitted (and paid
-    for): its nearest existing folder must be a writable folder (missing ones are created
-    when the video is saved)."""
+    for), by writing there: the missing folders are made, a file is created in the folder
+    and removed, and so are the folders made for the test. Permission bits alone cannot
+    tell (``/proc`` and ``/sys`` look writable to root, a read-only mount does not say so).
+    """
+    dest = Path(dest)
+    refuse = _destination_refusal(dest, name)
+    if dest.is_dir():
+        raise refuse("is a folder; give a file name")
     folder = dest.absolute().parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        why = "is not a folder" if not folder.is_dir() else "is not writable"
-        raise ValidationError(
-            f"{name} {dest}: {folder} {why}; nothing was submitted",
+    made: list[Path] = []
+    try:
+        missing = [folder, *folder.parents]
+        missing = [p for p in missing if not p.exists()][::-1]
+        for path in missing:
+            path.mkdir()
+            made.append(path)
+        fd, probe = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".check", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        # Name the folder, not the probe's random name.
+        where = folder if str(exc.filename or "").endswith(".check") else exc.filename or folder
+        raise refuse(f"cannot write in {where}: {exc.strerror or exc}") from None
+    finally:
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+
+def _destination_refusal(dest: Path, name: str) -> Callable[[str], ValidationError]:
+    def refuse(why: str) -> ValidationError:
+        return ValidationError(
+            f"{name} {dest}: {why}; nothing was submitted",
             field="out",
             value=str(dest),
             allowed="a file path in a writable folder",
         )
+
+    return refuse
 
 
 async def download_output(
