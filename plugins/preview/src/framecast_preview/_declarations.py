@@ -108,6 +108,7 @@ def provider_info() -> ProviderInfo:
         config_keys=(ConfigKey("cache_dir", "str", doc="a folder path"),),
         display_name="Offline preview",
         contract_version=2,
+        offline=True,
         models=(model,),
         default_models={Mode.TEXT: MODEL, Mode.IMAGE: MODEL},
         official_hosts=(),
