@@ -101,6 +101,14 @@ async def _download(
         output = await runner._fresh_output(handle)
         url = output.url
     if url.startswith("file:"):
+        if not runner._private_ok():
+            # Only a local provider (or an emulator) has outputs on this machine; a remote
+            # API naming a local file is not followed.
+            raise ProviderError(
+                f"refused to copy {url.split('?')[0]!r}: {runner.provider_name} outputs are "
+                "downloaded, not local files; nothing was written",
+                handle=handle,
+            )
         return _copy_file(url, dest, on_progress)
     if not url.startswith("https://") and not url.startswith("http://"):
         raise ValidationError(
@@ -180,13 +188,15 @@ async def _fetch(
 ) -> Path:
     import httpx
 
-    client = runner._downloads(url)
+    from ._fetch import FetchRefused, TooLarge, open_url
+
+    policy = runner.fetch_policy("output")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
         try:
-            async with client.stream("GET", url) as response:
+            async with open_url(runner._downloads, url, policy) as response:
                 if response.status_code in _EXPIRED_STATUSES:
                     raise _Expired()
                 response.raise_for_status()
@@ -196,12 +206,19 @@ async def _fetch(
                 with os.fdopen(fd, "wb") as out:
                     fd = -1
                     async for chunk in response.aiter_bytes():
+                        if policy.max_bytes is not None and done + len(chunk) > policy.max_bytes:
+                            raise TooLarge(url, policy.max_bytes)
                         if len(head) < 16:
                             head += chunk[:16]
                         out.write(chunk)
                         done += len(chunk)
                         if on_progress is not None:
                             on_progress(done, total)
+        except (FetchRefused, TooLarge) as exc:
+            raise ProviderError(
+                f"refused to download the output: {exc}; nothing was written (the output "
+                "stays with the provider)"
+            ) from None
         except httpx.HTTPError as exc:
             message = f"download of {url.split('?')[0]} failed: {type(exc).__name__}: {exc}"
             status = exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None

@@ -425,6 +425,9 @@ class ProviderInfo:
     #: ``framecast.ConfigKey``s. ``None``: not declared, so unknown keys in its table are
     #: not warned about.
     config_keys: tuple[Any, ...] | None = None
+    #: Hosts its outputs are downloaded from (``"cdn.example.com"``, or ``".example.com"``
+    #: for every subdomain), redirects included. Empty: any public https host.
+    output_hosts: tuple[str, ...] = ()
     #: Renders on this machine: no network, no charge (``compare`` lists it apart).
     offline: bool = False
 

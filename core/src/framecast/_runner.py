@@ -35,6 +35,7 @@ from ._config import (
     with_source,
 )
 from ._defaults import declared_ratio_plan, prompt_camera_plan
+from ._fetch import guarded_transport
 from ._errors import (
     AccountError,
     AuthenticationError,
@@ -75,6 +76,7 @@ from ._submitted import SubmittedTasks, _claims_of_this_call
 if TYPE_CHECKING:
     import httpx
 
+    from ._fetch import FetchPolicy
     from ._http import FifoGate, GateTicket, ProviderClient, SubmitTrack
     from ._submitted import _Claim
 
@@ -375,11 +377,37 @@ class Runner:
 
             connect, read = self._timeouts
             self._download_client = httpx.AsyncClient(
-                transport=self._transport,
+                transport=self._transport or guarded_transport(self._private_ok()),
                 timeout=httpx.Timeout(read, connect=connect),
-                follow_redirects=True,
+                follow_redirects=False,  # open_url follows them, checking every hop
             )
         return self._download_client
+
+    def _private_ok(self) -> bool:
+        """Downloads may reach loopback and private addresses only when the provider's
+        base URL is not one of its official hosts (an emulator, a test server)."""
+        return not self._is_official(self.base_url)
+
+    def fetch_policy(self, kind: str, max_bytes: int | None = None) -> FetchPolicy:
+        """The fetch policy for ``kind`` ``"input"`` (an image URL a user gave) or
+        ``"output"`` (the provider's results): see docs/reliability.md."""
+        from ._fetch import INPUT_TIMEOUT, FetchPolicy
+
+        if kind == "input":
+            return FetchPolicy(
+                schemes=("https",),
+                allow_private=self._private_ok(),
+                max_bytes=max_bytes,
+                timeout=INPUT_TIMEOUT,
+            )
+        private = self._private_ok()
+        return FetchPolicy(
+            # http only where the provider itself is local or emulated
+            schemes=("https", "http") if private else ("https",),
+            hosts=self.info.output_hosts,
+            allow_private=private,
+            max_bytes=max_bytes,
+        )
 
     def _output_downloads(self) -> httpx.AsyncClient:
         if self._auth_download_client is None:
@@ -389,9 +417,12 @@ class Runner:
 
             auth = self._hook.auth()
             connect, read = self._timeouts
+            check = self.fetch_policy("output").check
             self._auth_download_client = httpx.AsyncClient(
-                transport=self._transport,
-                auth=OutputAuth(auth, self._trusted_origins()) if auth is not None else None,
+                transport=self._transport or guarded_transport(self._private_ok()),
+                auth=OutputAuth(auth, self._trusted_origins(), check=check)
+                if auth is not None
+                else None,
                 timeout=httpx.Timeout(read, connect=connect),
                 follow_redirects=False,
             )
@@ -536,28 +567,49 @@ class Runner:
         p = self._prepare(request)
         if p.needs_fetch:
             assert isinstance(p.request.image, ImageRef) and p.request.image.url
-            fetched = await self._fetch_image(p.request.image.url)
+            from ._images import image_byte_limit
+
+            limit = image_byte_limit(p.model.image)
+            fetched = await self._fetch_image(p.request.image.url, limit)
             p = self._prepare(p.request.evolve(image=request.image), fetched=fetched)
         self._check_budget(p)
         return p
 
-    async def _fetch_image(self, url: str) -> ImageRef:
+    async def _fetch_image(self, url: str, max_bytes: int) -> ImageRef:
+        """An image URL the core must crop or pad, downloaded under the input policy."""
         import httpx
 
+        from ._fetch import FetchRefused, TooLarge, fetch_bytes
         from ._images import load_image
 
+        shown = url.split("?")[0]
         try:
-            response = await self._downloads().get(url)
-            response.raise_for_status()
+            data = await fetch_bytes(
+                lambda _hop: self._downloads(), url, self.fetch_policy("input", max_bytes)
+            )
+        except FetchRefused as exc:
+            raise ValidationError(
+                f"image: refused to download {shown} to fit it: {exc.reason}",
+                field="image",
+                value=shown,
+                allowed="a public https:// image URL (redirects to one only)",
+            ) from None
+        except TooLarge as exc:
+            raise ValidationError(
+                f"image: {shown} is larger than {exc.limit:,} bytes; nothing more was read",
+                field="image",
+                value=shown,
+                allowed=f"at most {exc.limit:,} bytes",
+            ) from None
         except httpx.HTTPError as exc:
             raise ValidationError(
-                f"image: cannot download {url.split('?')[0]} to fit it: {exc}",
+                f"image: cannot download {shown} to fit it: {exc}",
                 field="image",
-                value=url.split("?")[0],
+                value=shown,
                 allowed="a reachable https image URL",
             ) from None
-        ref = load_image(response.content, "image")
-        return attrs.evolve(ref, source="url", name=url.split("?")[0].rsplit("/", 1)[-1])
+        ref = load_image(data, "image")
+        return attrs.evolve(ref, source="url", name=shown.rsplit("/", 1)[-1])
 
     def _check_budget(self, p: _Prepared) -> None:
         if self.max_cost is None:
