@@ -90,6 +90,8 @@ _EXPORTS: dict[str, str] = {
     "parse_ratio": "._ratios",
     "nearest_ratio": "._ratios",
     "same_aspect": "._ratios",
+    # the framecast.toml keys a plugin reads (ProviderInfo.config_keys)
+    "ConfigKey": "._config",
     # for a provider's classify(): Retry-After as seconds
     "parse_retry_after": "._retry",
 }
@@ -114,6 +116,7 @@ if TYPE_CHECKING:
     from ._camera import CAMERA_PHRASES, IDENTITY_PREFIX, CameraMove, compose_prompt, prompt_length
     from ._clock import Clock, SystemClock
     from ._compare import Quote, compare
+    from ._config import ConfigKey
     from ._defaults import declared_ratio_plan, prompt_camera_plan
     from ._errors import (
         AccountError,

@@ -16,7 +16,7 @@ import contextvars
 import logging
 import time
 import urllib.parse
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import Any
 
 import httpx
@@ -463,10 +463,12 @@ class OutputAuth(httpx.Auth):
         inner: httpx.Auth,
         origins: Iterable[tuple[str, str, int | None]],
         max_redirects: int = 10,
+        check: Callable[[httpx.URL], None] | None = None,
     ) -> None:
         self._inner = inner
         self._origins = frozenset(origins)
         self._max_redirects = max_redirects
+        self._check = check  # the fetch policy, on every hop it follows
 
     def __repr__(self) -> str:
         return f"OutputAuth({type(self._inner).__name__}, {len(self._origins)} origins)"
@@ -495,6 +497,8 @@ class OutputAuth(httpx.Auth):
                 headers=headers,
                 extensions=request.extensions,
             )
+            if self._check is not None:
+                self._check(request.url)
         yield await self._signed(request)
 
 

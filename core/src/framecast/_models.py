@@ -14,6 +14,7 @@ from typing import Any, Literal, Union
 import attrs
 
 from ._camera import CameraMove
+from ._checks import check_number, check_text, check_texts
 from ._errors import ConfigurationError, ValidationError
 
 __all__ = [
@@ -198,37 +199,17 @@ def _check_choice(name: str, choices: tuple[str, ...]) -> Any:
 
 
 def _check_strength(_inst: Any, _attr: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
-        raise ValidationError(
-            f"camera_strength must be a whole number from 1 to 10; got {value!r}",
-            field="camera_strength",
-            value=value,
-            allowed="1-10",
-        )
+    check_number(value, "camera_strength", minimum=1, maximum=10, integer=True)
 
 
 def _check_duration(_inst: Any, _attr: Any, value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValidationError(
-            f"duration must be a positive number of seconds; got {value!r}",
-            field="duration",
-            value=value,
-            allowed="seconds > 0",
-        )
+    if value is not None:
+        check_number(value, "duration", minimum=0, exclusive_minimum=True, unit="seconds")
 
 
 def _check_seed(_inst: Any, _attr: Any, value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-        raise ValidationError(
-            f"seed must be a whole number from 0 to {MAX_SEED}; got {value!r}",
-            field="seed",
-            value=value,
-            allowed=f"0-{MAX_SEED}",
-        )
+    if value is not None:
+        check_number(value, "seed", minimum=0, maximum=MAX_SEED, integer=True)
 
 
 def _check_ratio(_inst: Any, _attr: Any, value: Any) -> None:
@@ -241,6 +222,7 @@ def _check_ratio(_inst: Any, _attr: Any, value: Any) -> None:
             value=value,
             allowed="W:H",
         )
+    check_text(value, "ratio")
 
 
 def _check_prompt(_inst: Any, _attr: Any, value: Any) -> None:
@@ -251,6 +233,49 @@ def _check_prompt(_inst: Any, _attr: Any, value: Any) -> None:
             value=value,
             allowed="a string",
         )
+    check_text(value, "prompt")
+
+
+def _check_optional_text(inst: Any, attr: Any, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{attr.name} must be text; got {type(value).__name__}",
+            field=attr.name,
+            value=value,
+            allowed="a string",
+        )
+    check_text(value, attr.name)
+
+
+def _check_image_text(_inst: Any, attr: Any, value: Any) -> None:
+    # A URL or data URI is sent as text; a local path is the file system's business
+    # (an undecodable byte in a file name is still a file).
+    values = value if isinstance(value, tuple) else (value,)
+    for index, item in enumerate(values):
+        if isinstance(item, str) and item.lstrip()[:8].lower().startswith(
+            ("http://", "https://", "data:")
+        ):
+            name = f"{attr.name}[{index}]" if isinstance(value, tuple) else attr.name
+            check_text(item, name)
+
+
+def _check_request_options(_inst: Any, _attr: Any, value: Any) -> None:
+    check_texts(value, "options")
+    _check_finite(value, "options")
+
+
+def _check_finite(value: Any, field: str) -> None:
+    """No NaN or infinity anywhere in the options: JSON cannot carry them."""
+    if isinstance(value, float):
+        check_number(value, field)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_finite(item, f"{field}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{field}[{index}]")
 
 
 @attrs.frozen
@@ -259,10 +284,14 @@ class GenerationRequest:
     is usually needed; everything else has a default or the model's default."""
 
     prompt: str = attrs.field(default="", validator=_check_prompt)
-    image: ImageInput | None = attrs.field(default=None, repr=describe_image)
-    end_image: ImageInput | None = attrs.field(default=None, repr=describe_image)
+    image: ImageInput | None = attrs.field(
+        default=None, repr=describe_image, validator=_check_image_text
+    )
+    end_image: ImageInput | None = attrs.field(
+        default=None, repr=describe_image, validator=_check_image_text
+    )
     images: tuple[ImageInput, ...] = attrs.field(
-        default=(), converter=_to_images, repr=_describe_images
+        default=(), converter=_to_images, repr=_describe_images, validator=_check_image_text
     )
     camera: CameraMove | None = attrs.field(default=None, converter=_to_camera)
     camera_strength: int = attrs.field(default=5, validator=_check_strength)
@@ -274,12 +303,14 @@ class GenerationRequest:
         default="error", validator=_check_choice("image_fit", ("error", "crop", "pad"))
     )
     duration: int | None = attrs.field(default=None, validator=_check_duration)
-    model: str | None = None
+    model: str | None = attrs.field(default=None, validator=_check_optional_text)
     seed: int | None = attrs.field(default=None, validator=_check_seed)
-    negative_prompt: str | None = None
+    negative_prompt: str | None = attrs.field(default=None, validator=_check_optional_text)
     preserve_identity: bool = False
-    idempotency_key: str | None = None
-    options: Mapping[str, Any] = attrs.field(factory=dict, converter=_to_dict)
+    idempotency_key: str | None = attrs.field(default=None, validator=_check_optional_text)
+    options: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_to_dict, validator=_check_request_options
+    )
     allow_unknown_model: bool = False
 
     @property
@@ -393,6 +424,14 @@ class ProviderInfo:
     docs_url: str = ""
     #: The contract version (``framecast.HOOKSPEC_VERSION``) the provider was written for.
     contract_version: int = 1
+    #: The keys of its framecast.toml table the provider reads beyond the core's
+    #: (``base_url``, ``model``, ``max_running_tasks``, ``options``), as
+    #: ``framecast.ConfigKey``s. ``None``: not declared, so unknown keys in its table are
+    #: not warned about.
+    config_keys: tuple[Any, ...] | None = None
+    #: Hosts its outputs are downloaded from (``"cdn.example.com"``, or ``".example.com"``
+    #: for every subdomain), redirects included. Empty: any public https host.
+    output_hosts: tuple[str, ...] = ()
     #: Renders on this machine: no network, no charge (``compare`` lists it apart).
     offline: bool = False
     #: Whether a task that ends FAILED is charged (``None``: not known). Failover counts

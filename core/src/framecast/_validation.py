@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._camera import prompt_length
+from ._checks import check_number
 from ._errors import UnsupportedOption, ValidationError
 from ._models import GenerationRequest, Mode, ModelInfo, OptionSpec, ProviderInfo
 
@@ -186,20 +187,7 @@ def _check_option(spec: OptionSpec, value: Any, model_name: str) -> None:
             allowed=list(spec.choices),
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if spec.minimum is not None and value < spec.minimum:
-            raise ValidationError(
-                f"option {spec.name!r} must be >= {spec.minimum}; got {value!r}",
-                field=field,
-                value=value,
-                allowed=f"{spec.minimum}-{spec.maximum}",
-            )
-        if spec.maximum is not None and value > spec.maximum:
-            raise ValidationError(
-                f"option {spec.name!r} must be <= {spec.maximum}; got {value!r}",
-                field=field,
-                value=value,
-                allowed=f"{spec.minimum}-{spec.maximum}",
-            )
+        check_number(value, field, minimum=spec.minimum, maximum=spec.maximum)
 
 
 def validate_prompt(prompt: str, model: ModelInfo) -> None:

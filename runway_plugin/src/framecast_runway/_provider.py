@@ -326,6 +326,7 @@ class RunwayProvider:
 def _provider_info() -> ProviderInfo:
     return ProviderInfo(
         name=NAME,
+        config_keys=(),  # the core's keys only
         display_name="Runway",
         contract_version=2,
         docs_url="https://docs.dev.runwayml.com/",
