@@ -35,7 +35,6 @@ from ._config import (
     with_source,
 )
 from ._defaults import declared_ratio_plan, prompt_camera_plan
-from ._fetch import guarded_transport
 from ._errors import (
     AccountError,
     AuthenticationError,
@@ -52,6 +51,7 @@ from ._errors import (
     TaskTimeout,
     ValidationError,
 )
+from ._fetch import guarded_transport
 from ._models import (
     CameraPlan,
     Classification,
