@@ -34,7 +34,6 @@ from framecast import (
     ValidationError,
     hookimpl,
     parse_retry_after,
-    prompt_camera_plan,
     task_url,
 )
 
@@ -123,17 +122,6 @@ class RunwayProvider:
         return plan_ratio(request, runway_model, _variant(runway_model, request.mode))
 
     @hookimpl
-    def translate_camera(self, request: GenerationRequest, model: ModelInfo) -> CameraPlan:
-        if request.camera is not None and model.kind == "image":
-            raise ValidationError(
-                f"{model.name} makes still images: a camera move has no meaning there",
-                field="camera",
-                value=request.camera.value,
-                allowed=[None],
-            )
-        return prompt_camera_plan(request, model)  # Runway takes the move as a prompt phrase
-
-    @hookimpl
     def prepare(
         self,
         request: GenerationRequest,
@@ -150,22 +138,9 @@ class RunwayProvider:
                 value=model.name,
                 allowed=[m.name for m in MODELS if not m.withdrawn],
             )
-        if runway_model.withdrawn:
-            # The core refuses withdrawn models already; this is the second line.
-            raise UnsupportedOption(
-                f"Runway model {model.name!r} was withdrawn; use {runway_model.replacement!r}",
-                field="model",
-                value=model.name,
-                allowed=[runway_model.replacement],
-            )
+        # The core has checked the model (withdrawn, kind), the mode and this mode's
+        # durations, ratios and prompt against the declarations before calling this.
         variant = _variant(runway_model, request.mode)
-        if runway_model.kind == "image" and request.camera is not None:
-            raise ValidationError(
-                f"{model.name} makes still images: a camera move has no meaning there",
-                field="camera",
-                value=request.camera.value,
-                allowed=[None],
-            )
         ratio = ratio_plan.wire_value
         if variant.ratios and ratio is not None and ratio not in variant.ratios:
             raise UnsupportedOption(
@@ -187,7 +162,7 @@ class RunwayProvider:
             variant,
             ratio=ratio,
             prompt=camera_plan.prompt,
-            duration=_duration(request, runway_model, variant),
+            duration=_duration(request, runway_model),
             options=self._options(request, runway_model),
         )
         notes = [n for n in (ratio_plan.note, *camera_plan.notes) if n]
@@ -216,7 +191,7 @@ class RunwayProvider:
         try:
             variant = _variant(runway_model, request.mode)
             ratio = plan_ratio(request, runway_model, variant).wire_value
-            duration = _duration(request, runway_model, variant)
+            duration = _duration(request, runway_model)
         except FramecastError:
             # estimate answers for what would be sent; an invalid request is prepare's to
             # refuse, with its own message.
@@ -372,43 +347,13 @@ def _variant(model: RunwayModel, mode: Mode) -> Variant:
     return variant
 
 
-def _duration(request: GenerationRequest, model: RunwayModel, variant: Variant) -> int | None:
+def _duration(request: GenerationRequest, model: RunwayModel) -> int | None:
+    """The duration to send: the request's (checked by the core against this mode's
+    durations) or the model's default; none for an image model."""
     if model.kind == "image":
-        if request.duration is not None:
-            raise ValidationError(
-                f"{model.name} makes still images: it takes no duration",
-                field="duration",
-                value=request.duration,
-                allowed=[None],
-            )
         return None
-    wanted: float | None = request.duration
-    if wanted is None:
-        wanted = model.default_duration
-    if wanted is None:
-        return None
-    if float(wanted) != int(wanted):
-        raise UnsupportedOption(
-            f"{model.name} takes whole seconds; got {wanted}",
-            field="duration",
-            value=wanted,
-            allowed=list(variant.durations) or "whole seconds",
-        )
-    seconds = int(wanted)
-    if variant.durations and seconds not in variant.durations:
-        raise UnsupportedOption(
-            f"{model.name} takes {_describe_durations(variant.durations)} seconds; got {seconds}",
-            field="duration",
-            value=seconds,
-            allowed=list(variant.durations),
-        )
-    return seconds
-
-
-def _describe_durations(durations: tuple[int, ...]) -> str:
-    if len(durations) > 3 and durations == tuple(range(durations[0], durations[-1] + 1)):
-        return f"{durations[0]}-{durations[-1]}"
-    return ", ".join(map(str, durations[:-1])) + f" or {durations[-1]}"
+    wanted = request.duration if request.duration is not None else model.default_duration
+    return None if wanted is None else int(wanted)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
