@@ -180,6 +180,10 @@ class ProviderInfo:
     credential_variables: tuple[str, ...] = ()
     poll_floor: float = 0.0  # seconds between polls, against official hosts
     output_url_lifetime: float | None = None  # seconds
+    #: Output URLs on the provider's own origins (the configured base URL and the official
+    #: hosts) are downloaded with ``auth()``'s credentials; a redirect to any other host
+    #: never carries them. ``False``: outputs are public or presigned, fetched without.
+    output_needs_auth: bool = False
     #: Filled in by the core from the hooks implemented (``find_submitted``, ``cancel``):
     #: leave unset. ``None`` only on an info the core has not seen yet.
     supports_dedupe: bool | None = None
@@ -191,6 +195,8 @@ class ProviderInfo:
     docs_url: str = ""
     #: The contract version (``framecast.HOOKSPEC_VERSION``) the provider was written for.
     contract_version: int = 1
+    #: Renders on this machine: no network, no charge (``compare`` lists it apart).
+    offline: bool = False
 
     def model(self, name: str) -> ModelInfo | None:
         for model in self.models:
