@@ -46,6 +46,7 @@ COFFEE = str(EXAMPLES / "coffee.png")
 
 def runner_for(fake: KlingFake, clock: VirtualClock, **kwargs) -> Runner:
     settings = ProviderSettings(name="kling", env=dict(KlingFake.ENV))
+    fake.use_clock(clock.time)  # the provider signs on the runner's clock
     return Runner(
         "kling", settings=settings, transport=httpx.MockTransport(fake), clock=clock, **kwargs
     )

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from ._errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from ._clock import Clock
 
 __all__ = [
     "ImageConstraints",
@@ -223,6 +226,17 @@ class ProviderSettings:
     #: The runner's clock (a ``framecast.Clock``): use it for anything time-based (token
     #: expiry, say) so tests in virtual time stay consistent. ``None`` outside a runner.
     clock: Any = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def time_source(self) -> Clock:
+        """``clock``, or the system clock outside a runner: what a provider reads the time
+        from — ``time()`` for wall time (token timestamps, expiry dates), ``monotonic()``
+        for intervals."""
+        if self.clock is not None:
+            return self.clock  # type: ignore[no-any-return]
+        from ._clock import SystemClock
+
+        return SystemClock()
 
     def get(self, *variables: str) -> str | None:
         """The first of ``variables`` that is set and non-empty, else ``None``."""

@@ -7,7 +7,6 @@ import hashlib
 import logging
 import posixpath
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -265,11 +264,12 @@ class RunwayProvider:
 
     async def _uploaded_uri(self, upload: PendingUpload, http: httpx.AsyncClient) -> str:
         digest = hashlib.sha256(upload.image.data or b"").hexdigest()
+        clock = self.settings.time_source  # the runner's clock
         cached = self._uploaded.get(digest)
-        if cached is not None and time.monotonic() - cached[1] < UPLOAD_REUSE_SECONDS:
+        if cached is not None and clock.monotonic() - cached[1] < UPLOAD_REUSE_SECONDS:
             return cached[0]
         uri = await _upload(upload, http)
-        self._uploaded[digest] = (uri, time.monotonic())
+        self._uploaded[digest] = (uri, clock.monotonic())
         return uri
 
     @hookimpl
