@@ -38,8 +38,10 @@ DOCS = Path(__file__).resolve().parent
 
 #: The providers this repository ships, in the order the tables show them. A provider
 #: installed from elsewhere is left out on purpose: the committed page must not depend on
-#: what else happens to be installed on the machine that regenerates it.
-PROVIDERS = ("preview", "runway", "kling")
+#: what else happens to be installed on the machine that regenerates it. ``name@region``
+#: loads the provider with ``region`` set in its ``[name]`` table (a provider whose region
+#: changes its base URL and models gets a column or row per region).
+PROVIDERS = ("preview", "runway", "kling", "seedance", "seedance@cn")
 
 #: The canonical ratios the ratio table asks each provider for.
 CANONICAL_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
@@ -52,14 +54,28 @@ SAMPLE_PROMPT = "A lighthouse at dusk"
 # --------------------------------------------------------------------------- providers
 
 
-def load_provider(name: str) -> Any:
-    """The provider instance, built the way the runner builds it, with no credentials."""
+#: id(provider instance) -> how the tables name it (``seedance (cn)`` for ``seedance@cn``).
+_LABELS: dict[int, str] = {}
+
+
+def label(provider: Any) -> str:
+    return _LABELS.get(id(provider)) or str(provider.provider_info().name)
+
+
+def load_provider(entry: str) -> Any:
+    """The provider instance, built the way the runner builds it, with no credentials;
+    ``name@region`` with ``region`` in its config table."""
+    name, _, region = entry.partition("@")
     # Not Runner(name): a runner would read framecast.toml and the environment of whoever
     # regenerates the page (default options, FRAMECAST_PLUGINS) and bake them into it.
     from framecast._plugins import load_provider_class
 
     cls = load_provider_class(name, env={})
-    return cls(ProviderSettings(name=name, env={}))
+    config = {"region": region} if region else {}
+    provider = cls(ProviderSettings(name=name, env={}, config=config))
+    if region:
+        _LABELS[id(provider)] = f"{name} ({region})"
+    return provider
 
 
 @functools.cache
@@ -184,15 +200,18 @@ NATIVE_DESCRIBERS: dict[str, Callable[[CameraMove, CameraPlan], str]] = {
 
 def native_variant(provider: Any) -> Column | None:
     """Where the default image model phrases moves in the prompt but another image model
-    has a native control: the first model, duration and option choice that renders
-    ``zoom_in`` natively (so the table shows both renderings)."""
+    has a native control: the first model, duration and option choice that renders a move
+    natively (``zoom_in`` first, then any other), so the table shows both renderings. The
+    model as it is (no duration, no option) is tried before the combinations."""
     info = provider.provider_info()
     default = default_image_model(info)
-    if _method(provider, default, {}) == "native":
+    if _native(provider, default, {}):
         return None
     for model in info.models:
         if model.withdrawn or Mode.IMAGE not in model.modes or not model.supports_camera:
             continue
+        if _native(provider, model, {}):
+            return provider, model, {}
         choices = [
             {spec.name: choice}
             for spec in (*info.options, *model.options)
@@ -201,13 +220,21 @@ def native_variant(provider: Any) -> Column | None:
         for duration in model.durations or (None,):
             for options in choices:
                 fields: dict[str, Any] = {"duration": duration, "options": options}
-                if _method(provider, model, fields) == "native":
+                if _native(provider, model, fields):
                     return provider, model, fields
     return None
 
 
-def _method(provider: Any, model: ModelInfo, fields: dict[str, Any]) -> str | None:
-    request = image_request(model, camera=CameraMove.ZOOM_IN, **fields)
+def _native(provider: Any, model: ModelInfo, fields: dict[str, Any]) -> bool:
+    if _method(provider, model, fields, CameraMove.ZOOM_IN) == "native":
+        return True
+    return any(_method(provider, model, fields, move) == "native" for move in CameraMove)
+
+
+def _method(
+    provider: Any, model: ModelInfo, fields: dict[str, Any], move: CameraMove
+) -> str | None:
+    request = image_request(model, camera=move, **fields)
     try:
         plan = provider.translate_camera(request=request, model=model)
     except FramecastError:
@@ -222,7 +249,7 @@ def _column_title(column: Column) -> str:
         extra.append(f"{fields['duration']} s")
     extra.extend(f"`{k}={v}`" for k, v in (fields.get("options") or {}).items())
     suffix = ", " + ", ".join(extra) if extra else ""
-    return f"{provider.provider_info().name} (`{model.name}`{suffix})"
+    return f"{label(provider)} (`{model.name}`{suffix})"
 
 
 def camera_table(providers: list[Any]) -> str:
@@ -276,7 +303,7 @@ def _describe_ratio_plan(plan: Any) -> str:
 
 def ratio_mapping_table(providers: list[Any]) -> str:
     columns = [(p, default_image_model(p.provider_info())) for p in providers]
-    header = ["asked", *(f"{p.provider_info().name} (`{m.name}`)" for p, m in columns)]
+    header = ["asked", *(f"{label(p)} (`{m.name}`)" for p, m in columns)]
     rows = [header, ["---"] * len(header)]
     for ratio in CANONICAL_RATIOS:
         rows.append([f"`{ratio}`", *(ratio_cell(p, m, ratio) for p, m in columns)])
@@ -299,12 +326,12 @@ def models_table(providers: list[Any]) -> str:
                 name += f" (default: {', '.join(defaults[model.name])})"
             if model.withdrawn:
                 instead = f", use `{model.replacement}`" if model.replacement else ""
-                rows.append([info.name, name, f"withdrawn{instead}", "", "", ""])
+                rows.append([label(provider), name, f"withdrawn{instead}", "", "", ""])
                 continue
             modes = ", ".join(str(m) for m in Mode if m in model.modes)
             rows.append(
                 [
-                    info.name,
+                    label(provider),
                     name,
                     modes,
                     _ratios(model),
@@ -359,7 +386,7 @@ def settings_table(providers: list[Any]) -> str:
         info = provider_info(provider)  # supports_cancel / supports_dedupe from its hooks
         rows.append(
             [
-                info.name,
+                label(provider),
                 _codes(info.credential_variables, ", ") or "none",
                 _codes(info.base_url_variables, " or ") or "—",
                 f"`{info.default_base_url}`" if info.default_base_url else "— (local)",
@@ -405,7 +432,7 @@ def options_table(providers: list[Any]) -> str:
         for spec, names in found.values():
             rows.append(
                 [
-                    info.name,
+                    label(provider),
                     f"`{spec.name}`",
                     spec.type,
                     _allowed(spec),
@@ -448,9 +475,12 @@ SECTION_PAGES = {
 def sections() -> dict[str, str]:
     """Marker name -> generated Markdown."""
     providers = [load_provider(name) for name in PROVIDERS]
+    # A region renders camera moves and ratios as its provider's default region does: the
+    # wide tables show each provider once; models, settings and options show every region.
+    once = [p for p in providers if id(p) not in _LABELS]
     return {
-        "camera-table": camera_table(providers),
-        "ratio-table": ratio_mapping_table(providers),
+        "camera-table": camera_table(once),
+        "ratio-table": ratio_mapping_table(once),
         "models-table": models_table(providers),
         "settings-table": settings_table(providers),
         "options-table": options_table(providers),

@@ -26,6 +26,9 @@ KNOWN_SECRETS: tuple[str, ...] = (
     "fake-access-key-not-a-real-one",
     "fake-secret-key-0123456789abcdef-not-real",
     "fake-sk-not-real",
+    # Seedance (SeedanceFake's key, and the wrong key of the plugin's tests)
+    "ark-test-key-not-real",
+    "ark-wrong-key-not-real",
     # the core's scripted providers
     "acme-test-secret",
     "sk-FAKE-acme-0123456789abcdef",

@@ -15,6 +15,7 @@ import attrs
 from framecast.testing import read_timeout_after, remote_reset_after, respond
 from framecast_kling import testing as kling
 from framecast_runway import testing as runway
+from framecast_seedance import testing as seedance
 
 from ._sides import Fault
 
@@ -312,7 +313,90 @@ def _kling_rows() -> list[Row]:
     return rows
 
 
-ROWS: list[Row] = [*_runway_rows(), *_kling_rows()]
+# --------------------------------------------------------------------------- Seedance
+
+
+def _seedance_rows() -> list[Row]:
+    rows: list[Row] = []
+
+    def row(phase: str, fault: str, make: Callable[[], list[Fault]], **kw: Any) -> None:
+        rows.append(Row("seedance", phase, fault, make, **kw))
+
+    overloaded = lambda retry_after=None: seedance.api_error(  # noqa: E731
+        503, "ServerOverloaded", retry_after=retry_after
+    )
+    # submit
+    row("submit", "connection refused x2", _n(seedance.connection_refused, 2), creates=3)
+    row("submit", "429 without Retry-After x2", _n(seedance.rate_limited, 2), creates=3)
+    row("submit", "429 Retry-After 7", _one(lambda: seedance.rate_limited(retry_after=7)),
+        retry_after=7, creates=2)  # fmt: skip
+    row("submit", "429 past the policy (x5)", _n(lambda: seedance.rate_limited(retry_after=2), 5),
+        expect="RateLimited", created=0, creates=5)  # fmt: skip
+    row("submit", "503 Retry-After 3 (refused)", _one(lambda: overloaded(3)), retry_after=3,
+        creates=2)  # fmt: skip
+    for status in (500, 502, 504):
+        for created in (True, False):
+            row("submit", f"{status} task {'created' if created else 'not created'}",
+                _one(lambda s=status, c=created: seedance.server_error(s, created=c)),
+                expect="OutcomeUnknown", created=int(created), creates=1)  # fmt: skip
+    row("submit", "read timeout after create", _one(seedance.read_timeout_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "reset after create", _one(seedance.reset_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "malformed JSON 200", _one(seedance.malformed_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "truncated JSON 200", _one(seedance.truncated_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "401 revoked key", _one(seedance.unauthorized), expect="AuthenticationError",
+        created=0, creates=1, extra=("ARK_API_KEY",))  # fmt: skip
+    row("submit", "403 AccountOverdueError",
+        _one(lambda: seedance.api_error(403, "AccountOverdueError", "The account is overdue.")),
+        expect="AccountError", created=0, creates=1, extra=("top up",))  # fmt: skip
+    row("submit", "400 InvalidParameter",
+        _one(lambda: seedance.api_error(400, "InvalidParameter", "ratio is invalid")),
+        expect="ProviderValidationError", created=0, creates=1,
+        extra=("ratio is invalid",))  # fmt: skip
+    row("submit", "400 real person in a reference image", _one(seedance.real_person_refused),
+        expect="GenerationFailed", created=0, creates=1, retryable=False,
+        extra=("real person", "asset review"))  # fmt: skip
+
+    # poll
+    for name, make in (
+        ("connection refused", _n(seedance.connection_refused, 2)),
+        ("429 without Retry-After", _n(seedance.rate_limited, 2)),
+        ("503 without Retry-After", _n(overloaded, 2)),
+        ("500", _one(lambda: seedance.server_error(500))),
+        ("502", _one(lambda: seedance.server_error(502))),
+        ("504", _one(lambda: seedance.server_error(504))),
+        ("read timeout", _one(read_timeout_after)),
+        ("reset", _one(remote_reset_after)),
+        ("malformed JSON 200", _one(lambda: seedance.malformed_json(created=False))),
+        ("truncated JSON 200", _one(seedance.truncated_json)),
+    ):
+        row("poll", name, make, creates=1)
+    row("poll", "429 Retry-After 9", _one(lambda: seedance.rate_limited(retry_after=9)),
+        retry_after=9, creates=1)  # fmt: skip
+    row("poll", "unknown status word", _one(lambda: seedance.unknown_status("paused")),
+        expect="ProviderError", extra=("paused", *UNREADABLE))  # fmt: skip
+    row("poll", "404 (deleted elsewhere)",
+        _one(lambda: seedance.api_error(404, "ResourceNotFound", "The task is not found.")),
+        expect="TaskNotFound")  # fmt: skip
+    row("poll", "401 revoked key", _one(seedance.unauthorized), expect="AuthenticationError",
+        extra=("ARK_API_KEY",))  # fmt: skip
+    row("poll", "queued for 40 polls", NONE, plan={"queued_polls": 40}, timeout=7200)
+    for code in ("OutputVideoSensitiveContentDetected.PolicyViolation",
+                 "InputImageSensitiveContentDetected.PrivacyInformation"):  # fmt: skip
+        row("poll", f"failed {code}", NONE, plan={"outcome": "failed", "failure_code": code},
+            expect="GenerationFailed", retryable=False, extra=("failed", "will not help"))  # fmt: skip
+    row("poll", "expired (execution_expires_after)", NONE, plan={"outcome": "expired"},
+        expect="GenerationFailed", retryable=True,
+        extra=("expired", "execution_expires_after"))  # fmt: skip
+    row("poll", "503 on every poll until the wait timeout", _n(overloaded, 100),
+        expect="TaskTimeout", timeout=120)  # fmt: skip
+    return rows
+
+
+ROWS: list[Row] = [*_runway_rows(), *_kling_rows(), *_seedance_rows()]
 
 
 # --------------------------------------------------------------------------- the CLI

@@ -29,6 +29,7 @@ from framecast import (
 from framecast.testing import VirtualClock, read_timeout_after, remote_reset_after, respond
 from framecast_kling import testing as kling
 from framecast_runway import testing as runway
+from framecast_seedance import testing as seedance
 
 from ._sides import SIDES, Fault, Side
 
@@ -62,6 +63,19 @@ SUBMIT_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "reset after create": (kling.reset_after, "ok"),
         "truncated 200": (kling.truncated, "ok"),
     },
+    "seedance": {
+        "429": (seedance.rate_limited, "ok"),
+        "429 Retry-After": (lambda: seedance.rate_limited(retry_after=5), "ok"),
+        "503 Retry-After": (
+            lambda: seedance.api_error(503, "ServerOverloaded", retry_after=2),
+            "ok",
+        ),
+        "connection refused": (seedance.connection_refused, "ok"),
+        "500 created": (lambda: seedance.server_error(500, created=True), "unknown"),
+        "502 not created": (lambda: seedance.server_error(502), "unknown"),
+        "reset after create": (seedance.reset_after, "unknown"),
+        "truncated 200": (seedance.truncated_json, "unknown"),
+    },
 }
 POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
     "runway": {
@@ -81,6 +95,15 @@ POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "malformed 200": (lambda: kling.malformed(created=False), "ok"),
         "unknown status": (lambda: kling.unknown_status("paused"), "ProviderError"),
         "404/1203": (lambda: kling.business_error(1203), "TaskNotFound"),
+    },
+    "seedance": {
+        "503": (lambda: seedance.api_error(503, "ServerOverloaded"), "ok"),
+        "429": (seedance.rate_limited, "ok"),
+        "reset": (remote_reset_after, "ok"),
+        "read timeout": (read_timeout_after, "ok"),
+        "malformed 200": (lambda: seedance.malformed_json(created=False), "ok"),
+        "unknown status": (lambda: seedance.unknown_status("paused"), "ProviderError"),
+        "404": (lambda: seedance.api_error(404, "ResourceNotFound"), "TaskNotFound"),
     },
 }
 
@@ -134,7 +157,7 @@ class JobFaults:
         response = self.side.fake(request)
         if self.side.is_create(request) and response.status_code == 200:
             data = json.loads(response.read())
-            task_id = data["id"] if self.provider == "runway" else data["data"]["task_id"]
+            task_id = data["data"]["task_id"] if self.provider == "kling" else data["id"]
             self.job_of_task[task_id] = _job_of_body(request)
         return response
 
@@ -147,7 +170,10 @@ class JobFaults:
 
 def _job_of_body(request: httpx.Request) -> int:
     body = json.loads(request.content)
-    match = _JOB.search(body.get("promptText") or body.get("prompt") or "")
+    text = body.get("promptText") or body.get("prompt")
+    if text is None and body.get("content"):  # Seedance: the first content item
+        text = body["content"][0].get("text")
+    match = _JOB.search(text or "")
     assert match, body
     return int(match.group(1))
 
@@ -197,7 +223,7 @@ def outcome_name(outcome: GenerationResult | FramecastError) -> str:
     return type(outcome).__name__
 
 
-@pytest.mark.parametrize("provider", ["runway", "kling"])
+@pytest.mark.parametrize("provider", ["runway", "kling", "seedance"])
 async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     provider: str,
 ) -> None:
@@ -225,7 +251,7 @@ async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     # lost answers to creates the server refused.
     assert max(Counter(faults.job_of_task.values()).values()) == 1
     not_created = sum(1 for p in plan.values() if p == ("submit", "502 not created"))
-    lost_runway = not_created if provider == "runway" else 0
+    lost_runway = not_created if not side.has_lookup else 0  # Runway, Seedance: no lookup
     assert side.tasks_created == JOBS - lost_runway
     # Never lost: every accepted task is in a result or carried by an error, except those
     # whose create answer Runway lost (OutcomeUnknown carries its fingerprint and window).
@@ -251,4 +277,5 @@ async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
 EXACT: Mapping[str, tuple[int, dict[str, int]]] = {
     "runway": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
     "kling": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 990}),
+    "seedance": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
 }

@@ -23,9 +23,18 @@ from framecast.testing import VirtualClock, read_timeout_after
 from framecast_kling import KlingProvider
 from framecast_kling import testing as kling
 from framecast_runway import testing as runway
+from framecast_seedance.testing import SeedanceFake
 
 from .._secret_audit import BEARER, JWT, KNOWN_SECRETS, RecordCollector, leaks_in
-from ._sides import KLING_API_HOST, RUNWAY_API_HOST, SIDES, KlingSide, RunwaySide, Side
+from ._sides import (
+    KLING_API_HOST,
+    RUNWAY_API_HOST,
+    SIDES,
+    KlingSide,
+    RunwaySide,
+    SeedanceSide,
+    Side,
+)
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 
@@ -46,6 +55,8 @@ def test_the_registry_holds_every_fake_credential() -> None:
         inspect.signature(acme.AcmeServer).parameters["secret"].default,
         *RunwaySide.env.values(),
         *KlingSide.env.values(),
+        SeedanceFake().api_key,
+        *SeedanceSide.env.values(),
     ]
     missing = [value for value in fakes if value not in KNOWN_SECRETS]
     assert not missing, f"add these fake credentials to tests/_secret_audit.py: {missing}"

@@ -79,6 +79,8 @@ _EXPORTS: dict[str, str] = {
     "SyncRunner": "._runner",
     "generate": "._runner",
     "compare": "._compare",
+    "Failover": "._failover",
+    "Attempt": "._failover",
     "Quote": "._compare",
     "SubmittedTask": "._submitted",
     "SubmittedTasks": "._submitted",
@@ -133,6 +135,7 @@ if TYPE_CHECKING:
         ValidationError,
         exit_code_for,
     )
+    from ._failover import Attempt, Failover
     from ._helpers import status_from_word, task_url
     from ._models import (
         CameraPlan,

@@ -58,8 +58,12 @@ def _from_mapping(data: Mapping[str, Any], source: str) -> Config:
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
         raise ConfigurationError(f"{source}: timeout must be a number of seconds, got {timeout!r}")
     provider = data.get("provider")
+    if isinstance(provider, list) and provider and all(isinstance(p, str) for p in provider):
+        provider = ",".join(provider)  # a failover list, in the order to try
     if provider is not None and not isinstance(provider, str):
-        raise ConfigurationError(f"{source}: provider must be a name, got {provider!r}")
+        raise ConfigurationError(
+            f"{source}: provider must be a name or a list of names, got {provider!r}"
+        )
     model = data.get("model")
     if model is not None and not isinstance(model, str):
         raise ConfigurationError(f"{source}: model must be a model name, got {model!r}")

@@ -200,6 +200,9 @@ class ProviderInfo:
     contract_version: int = 1
     #: Renders on this machine: no network, no charge (``compare`` lists it apart).
     offline: bool = False
+    #: Whether a task that ends FAILED is charged (``None``: not known). Failover counts
+    #: a failed task's charge — reported, else estimated unless this is False — in the total.
+    bills_failed_tasks: bool | None = None
 
     def model(self, name: str) -> ModelInfo | None:
         for model in self.models:

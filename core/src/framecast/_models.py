@@ -498,6 +498,9 @@ class GenerationResult:
     notes: tuple[str, ...] = ()
     state: TaskState | None = attrs.field(default=None, repr=False)
     actual_cost_currency: str = "USD"
+    #: With several providers (``Runner(["kling", "runway"])``): every provider's part,
+    #: in order (``framecast.Attempt``); empty with one provider.
+    attempts: tuple[Any, ...] = ()
 
     @property
     def url(self) -> str | None:
@@ -520,6 +523,7 @@ class GenerationResult:
             "polls": self.polls,
             "handle": self.handle.to_dict(),
             "notes": list(self.notes),
+            **({"attempts": [a.to_dict() for a in self.attempts]} if self.attempts else {}),
         }
 
 

@@ -121,8 +121,22 @@ class _Transient(Exception):
         self.cause = cause
 
 
+def _provider_list(
+    provider: Any, env: Mapping[str, str] | None, config: Config | None
+) -> list[Any] | None:
+    """The providers to fail over between, or ``None`` for one provider."""
+    if isinstance(provider, (list, tuple)):
+        return list(provider)
+    if provider is None:
+        environ = os.environ if env is None else env
+        provider = environ.get("FRAMECAST_PROVIDER") or (config or load_config()).provider
+    if isinstance(provider, str) and "," in provider:
+        return [name.strip() for name in provider.split(",") if name.strip()]
+    return None
+
+
 class Runner:
-    """Runs requests through one provider.
+    """Runs requests through one provider (or, given several, a ``framecast.Failover``).
 
     ``provider``: an entry-point name, ``"module:attribute"``, a provider class or instance
     (``None``: ``FRAMECAST_PROVIDER``, the config file, else ``preview``). ``settings``
@@ -134,8 +148,8 @@ class Runner:
     ``timeout``: default seconds ``wait``/``generate`` wait for a task. ``max_in_flight_requests``:
     FIFO gate width. ``max_running_tasks``: tasks waited on at once (``None``: the provider's
     suggestion, ``0``: no cap). ``max_cost``: refuse requests estimated above it (USD) or
-    with an unknown price or a price in another currency. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
-    on providers without dedupe (may pay twice).
+    with an unknown price or a price in another currency. ``retry_ambiguous_submit``:
+    resubmit after an ambiguous failure on providers without dedupe (may pay twice).
 
     ``submitted`` (``SubmittedTasks``) holds every task the provider accepted until its
     caller has the handle; a cancelled call leaves it there for ``runner.submitted.drain()``.
@@ -148,6 +162,15 @@ class Runner:
     top (its task log answers a reused key on the same machine); a host that needs one
     task per key on such a provider keeps its own record of the keys it submitted.
     """
+
+    def __new__(cls, provider: Any = None, **options: Any) -> Any:
+        # Several providers ("kling,runway", a list, or so configured): a failover.
+        names = _provider_list(provider, options.get("env"), options.get("config"))
+        if names is not None:
+            from ._failover import Failover
+
+            return Failover(names, **options)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -1190,7 +1213,12 @@ class Runner:
             retryable=bool(state.retryable),
             code=state.failure_code,
             handle=handle,
-            details={"message": state.failure_message},
+            # The charge, where reported: failover counts it in what the request paid.
+            details={
+                "message": state.failure_message,
+                "cost": state.cost,
+                "cost_currency": state.cost_currency,
+            },
         )
 
     def _output(self, url: str) -> Output:
