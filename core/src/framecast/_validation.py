@@ -23,7 +23,8 @@ _ALL_MODES = frozenset(Mode)
 
 
 def resolve_model(request: GenerationRequest, info: ProviderInfo) -> ModelInfo:
-    """The model a request names (or the provider's default for its mode)."""
+    """The model a request names (or the provider's default for its mode), narrowed to the
+    request's mode (``ModelInfo.for_mode``)."""
     name = request.model or info.default_model(request.mode)
     if not name:
         raise ValidationError(
@@ -55,7 +56,8 @@ def resolve_model(request: GenerationRequest, info: ProviderInfo) -> ModelInfo:
             value=name,
             allowed=[model.replacement] if model.replacement else [],
         )
-    return model
+    # Validation and every hook see the model as it is in this mode (its ratios, durations).
+    return model.for_mode(request.mode)
 
 
 def validate_request(request: GenerationRequest, model: ModelInfo, info: ProviderInfo) -> None:
