@@ -35,7 +35,7 @@ def anyio_backend() -> str:
 class Fakes:
     def __init__(self) -> None:
         self.clock = VirtualClock()
-        self.kling = KlingFake()
+        self.kling = KlingFake(clock=self.clock.time)
         self.runway = RunwayFake()
         self.env = {"RUNWAYML_API_SECRET": self.runway.api_key, **KlingFake.ENV}
 

@@ -127,7 +127,7 @@ def test_the_plugin_sends_what_the_sdk_sends(
             aspect_ratio=ratio, duration=duration, resolution=resolution,
         )  # fmt: skip
         assert check_body(veo.name, body) is not None, f"refused a valid request: {exc}"
-        assert exc.field in ("mode", "duration", "resolution"), exc
+        assert exc.field in ("mode", "duration", "options.resolution"), exc
         return
     assert check_body(veo.name, dict(prepared.body)) is None
     sdk = sdk_request(

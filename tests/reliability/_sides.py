@@ -106,7 +106,11 @@ class Side:
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.recorder)
 
+    def use_clock(self, clock: VirtualClock) -> None:
+        """The fake's server time follows ``clock`` (for fakes that check signed times)."""
+
     def runner(self, clock: VirtualClock, **kwargs: Any) -> Runner:
+        self.use_clock(clock)
         settings = ProviderSettings(name=self.name, env=dict(self.env))
         return Runner(
             self.name, settings=settings, transport=self.transport(), clock=clock, env={}, **kwargs
@@ -121,6 +125,7 @@ class Side:
         from framecast.cli import _tasks
 
         transport = self.transport
+        self.use_clock(clock)
 
         def open_runner(**options: Any) -> Runner:
             return Runner(transport=transport(), clock=clock, **options)
@@ -166,7 +171,10 @@ class KlingSide(Side):
     has_lookup = True
 
     def new_fake(self) -> KlingFake:
-        return KlingFake()  # real time: the plugin signs its JWTs with the wall clock
+        return KlingFake()
+
+    def use_clock(self, clock: VirtualClock) -> None:
+        self.fake.use_clock(clock.time)  # the plugin signs its JWTs on the runner's clock
 
     def inject(self, phase: str, *faults: Fault) -> None:
         self.fake.inject("create" if phase == "submit" else "query", *faults)

@@ -237,6 +237,7 @@ async def run_load(provider: str) -> dict[str, Any]:
     plan = fault_plan(provider)
     faults = JobFaults(side, plan)
     clock = VirtualClock()
+    side.use_clock(clock)
     from framecast import ProviderSettings, Runner
 
     runner = Runner(

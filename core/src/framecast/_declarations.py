@@ -106,6 +106,10 @@ class ModeVariant:
     prompt_required: bool | None = None
 
 
+def _variants(value: Iterable[ModeVariant]) -> tuple[ModeVariant, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class ModelInfo:
     """One model's capabilities, as data. The core validates requests against it."""
@@ -132,7 +136,7 @@ class ModelInfo:
     replacement: str | None = None
     notes: str = ""
     #: Per-mode differences; the fields above are the model as a whole (what listings show).
-    variants: tuple[ModeVariant, ...] = attrs.field(default=(), converter=tuple)
+    variants: tuple[ModeVariant, ...] = attrs.field(default=(), converter=_variants)
 
     def variant(self, mode: Mode) -> ModeVariant | None:
         """The variant that covers ``mode``, if one does."""

@@ -215,7 +215,8 @@ def guarded_transport(allow_private: bool) -> httpx.AsyncBaseTransport:
     transport = httpx.AsyncHTTPTransport()
     if not allow_private:
         pool = transport._pool  # httpx builds the pool; only its network backend changes
-        pool._network_backend = _GuardedBackend(pool._network_backend)
+        guarded: Any = _GuardedBackend(pool._network_backend)  # duck-typed to httpcore's
+        pool._network_backend = guarded
     return transport
 
 

@@ -175,7 +175,7 @@ class GoogleProvider(Provider):
         if resolution not in veo.resolutions:
             raise UnsupportedOption(
                 f"resolution {resolution!r}: {veo.name} offers {', '.join(veo.resolutions)}",
-                field="resolution",
+                field="options.resolution",
                 value=resolution,
                 allowed=list(veo.resolutions),
             )
@@ -195,7 +195,7 @@ class GoogleProvider(Provider):
             raise UnsupportedOption(
                 f"person_generation {person!r} is not taken with {mode.value} requests; "
                 f"allowed: {', '.join(PERSON_GENERATION[mode])}",
-                field="person_generation",
+                field="options.person_generation",
                 value=person,
                 allowed=list(PERSON_GENERATION[mode]),
             )
