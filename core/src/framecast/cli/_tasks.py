@@ -716,4 +716,6 @@ def _print_object(out: Output, value: dict[str, Any]) -> None:
 def click_echo(text: str) -> None:
     import click
 
-    click.echo(text)
+    from .._secrets import redact
+
+    click.echo(redact(text))

@@ -7,11 +7,14 @@
   corrupted bodies).
 - ``provider_info(provider)``: a provider's declarations completed as the runner sees them
   (``supports_cancel`` / ``supports_dedupe`` derived from its hooks).
+- ``cassette_config()``: a ``vcr_config`` whose recordings hold no credential (headers
+  dropped, every registered secret redacted from URIs and bodies).
 - ``framecast.testing.contract``: the provider contract suite (pytest).
 """
 
 from __future__ import annotations
 
+from ._cassettes import cassette_config, scrub_request, scrub_response
 from ._clock import VirtualClock
 from ._faults import (
     Fault,
@@ -31,6 +34,9 @@ from ._faults import (
 from ._info import provider_info
 
 __all__ = [
+    "cassette_config",
+    "scrub_request",
+    "scrub_response",
     "Fault",
     "FaultInjector",
     "Handler",
