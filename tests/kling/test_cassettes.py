@@ -17,7 +17,7 @@ from framecast import (
     TaskStatus,
     testing,
 )
-from framecast.testing import VirtualClock
+from framecast.testing import VirtualClock, cassette_config
 from framecast_kling import KlingProvider
 from framecast_kling.testing import KlingFake
 
@@ -44,11 +44,12 @@ def vcr_cassette_dir() -> str:
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict:
-    return {
-        "record_mode": "none",
-        "filter_headers": ["authorization"],
-        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
-    }
+    return cassette_config(
+        **{
+            "record_mode": "none",
+            "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+        }
+    )
 
 
 @pytest.fixture

@@ -641,3 +641,65 @@ CLI_ROWS: list[CliRow] = [
 
 def cli_providers(test: str) -> list[str]:
     return [row.provider for row in CLI_ROWS if row.test == test]
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+@attrs.frozen
+class SecretRow:
+    """A shape of credential, or a value derived from one, that must never show; ``test``
+    (in ``test_credentials.py``) runs it for ``provider``."""
+
+    provider: str
+    situation: str
+    behaviour: str
+    test: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.test}[{self.provider}]"
+
+
+PADDED = "test_a_credential_padded_with_whitespace_works"
+CONTROL = "test_a_control_character_inside_a_credential_is_refused_naming_the_variable"
+CONTROL_CLI = "test_cli_with_a_control_character_in_a_credential_exits_2_and_shows_no_value"
+ODD = "test_a_credential_of_any_shape_echoed_by_the_server_is_redacted"
+JWT_ECHO = "test_a_kling_jwt_echoed_by_the_server_is_redacted_everywhere"
+JWT_CLI = "test_cli_shows_no_jwt_a_server_echoed"
+
+SECRET_ROWS: list[SecretRow] = [
+    *(
+        SecretRow(p, "a key with a trailing `\\n` or `\\r\\n`, surrounding spaces or a tab "
+                  "(read from a file, a mounted secret)",
+                  "surrounding whitespace stripped: the request is signed with the key and "
+                  "succeeds (exit 0), 1 task; nothing shows the key", PADDED)
+        for p in ("runway", "kling")
+    ),
+    *(
+        SecretRow(p, "a control, invisible or non-ASCII character inside a key (`\\n`, "
+                  "`\\r`, NUL, ESC, DEL, U+2028, `é`)",
+                  "`ConfigurationError` (exit 2) naming the variable and the position, never "
+                  "the value; nothing sent, 0 tasks", CONTROL)
+        for p in ("runway", "kling")
+    ),
+    *(
+        SecretRow(p, "the same through `framecast generate --json` and `--debug`",
+                  "exit 2 naming the variable; no part of the key on stdout or stderr "
+                  "(tracebacks included); nothing sent", CONTROL_CLI)
+        for p in ("runway", "kling")
+    ),
+    *(
+        SecretRow(p, "a key of any shape (regex and JSON specials, no `key_` prefix) echoed "
+                  "back in a 400 body",
+                  "replaced by `<VARIABLE>` in the message, `repr`, `to_dict()` and every log "
+                  "record, raw or escaped (JSON, `repr`, bytes, URL)", ODD)
+        for p in ("runway", "kling")
+    ),
+    SecretRow("kling", "the signed JWT (30 minutes valid) echoed back in a 400 body, on "
+              "submit or poll",
+              "replaced by `<Kling token>` (the whole token and its signature alone) in the "
+              "message, `repr`, `to_dict()` and every log record", JWT_ECHO),
+    SecretRow("kling", "the JWT echoed, through `framecast generate --json` and `--debug`",
+              "exit 2; `<Kling token>` on stdout and stderr, no token", JWT_CLI),
+]  # fmt: skip

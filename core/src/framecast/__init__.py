@@ -43,6 +43,10 @@ _EXPORTS: dict[str, str] = {
     "status_from_word": "._helpers",
     "task_url": "._helpers",
     "exit_code_for": "._errors",
+    # secrets: one redaction for every message, repr, log record and output
+    "register_secret": "._secrets",
+    "redact": "._secrets",
+    "RedactingFilter": "._secrets",
     # camera
     "CameraMove": "._camera",
     "CAMERA_PHRASES": "._camera",
@@ -168,5 +172,6 @@ if TYPE_CHECKING:
     from ._ratios import nearest_ratio, parse_ratio, reduced_ratio, same_aspect
     from ._retry import RetryPolicy, parse_retry_after
     from ._runner import Runner, SyncRunner, generate
+    from ._secrets import RedactingFilter, redact, register_secret
     from ._submitted import SubmittedTask, SubmittedTasks
     from .hookspecs import HOOKSPEC_VERSION, hookimpl

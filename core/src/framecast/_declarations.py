@@ -266,20 +266,28 @@ class ProviderSettings:
         return None
 
     def require(self, *variables: str, purpose: str = "") -> str:
-        value = self.get(*variables)
-        if value is None:
-            names = " or ".join(variables)
-            what = f" ({purpose})" if purpose else ""
-            raise ConfigurationError(
-                f"{self.name}: no credential{what}: set {names} in the environment",
-                details={"variables": list(variables)},
-            )
-        return value
+        """The credential in the first of ``variables`` that is set: surrounding whitespace
+        (the newline of a key read from a file) stripped, registered for redaction
+        everywhere (``framecast.register_secret``), and refused as a ``ConfigurationError``
+        naming the variable, never the value, if it holds a control or non-ASCII
+        character. None set: a ``ConfigurationError`` naming what to set."""
+        from ._secrets import clean_credential
+
+        for variable in variables:
+            value = self.env.get(variable)
+            if value and value.strip():
+                return clean_credential(variable, value)
+        names = " or ".join(variables)
+        what = f" ({purpose})" if purpose else ""
+        raise ConfigurationError(
+            f"{self.name}: no credential{what}: set {names} in the environment",
+            details={"variables": list(variables)},
+        )
 
     def require_all(self, *variables: str, purpose: str = "") -> tuple[str, ...]:
         """Each of ``variables`` (a key pair, say), in order; a missing one is reported
         together with every other missing one, so one error names all there is to set."""
-        missing = [variable for variable in variables if self.get(variable) is None]
+        missing = [variable for variable in variables if not (self.get(variable) or "").strip()]
         if missing:
             what = f" ({purpose})" if purpose else ""
             raise ConfigurationError(

@@ -21,6 +21,8 @@ from typing import Any
 
 import httpx
 
+from ._secrets import register_headers
+
 __all__ = [
     "FifoGate",
     "GateTicket",
@@ -444,6 +446,9 @@ class OriginAuth(httpx.Auth):
         flow = self._inner.async_auth_flow(request)
         next_request = await flow.__anext__()
         while True:
+            # Whatever the provider's auth derived (a signed token, a header value) is
+            # redacted from every message and log from now on.
+            register_headers(next_request.headers.items())
             response = yield next_request
             try:
                 next_request = await flow.asend(response)

@@ -272,6 +272,7 @@ class Runner:
         info = completed_info(self._hook.provider_info(), instance, entry.describe())
         self.info: ProviderInfo = info
         self.provider_name = info.name or entry.name
+        _register_credentials(settings, info)
         self.base_url = self._resolve_base_url(settings, explicit_settings)
         check_provider_table(self._config, entry.name, info.config_keys)
         if timeout is None or timeout is DEFAULT_TIMEOUT:
@@ -469,7 +470,9 @@ class Runner:
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"Runner(provider={self.provider_name!r}, base_url={self.base_url!r})"
+        from ._secrets import redact
+
+        return redact(f"Runner(provider={self.provider_name!r}, base_url={self.base_url!r})")
 
     # ------------------------------------------------------------------ preparation
 
@@ -931,15 +934,12 @@ class Runner:
         return c if message == c.message else attrs.evolve(c, message=message)
 
     def _redact(self, text: str | None) -> str | None:
-        """Remove credential values from a provider's words: some servers echo the key
-        back in their error bodies, and those words reach messages and logs."""
-        if not text:
-            return text
-        for variable in self.info.credential_variables:
-            value = self.settings.get(variable)
-            if value and len(value) >= 4:
-                text = text.replace(value, f"<{variable}>")
-        return text
+        """Remove credentials and what was derived from them (signed tokens, header
+        values) from a provider's words: some servers echo them back in their error bodies,
+        and those words reach messages and logs (``framecast._secrets``)."""
+        from ._secrets import redact
+
+        return redact(text) if text else text
 
     def _classify_unredacted(
         self, exc: BaseException, phase: str, track: SubmitTrack | None
@@ -1521,8 +1521,21 @@ async def _wait_out(future: asyncio.Future[Any]) -> asyncio.CancelledError | Non
 
 
 def _exc_text(exc: BaseException) -> str:
-    text = str(exc)
+    from ._secrets import redact
+
+    text = redact(str(exc))
     return text if text else type(exc).__name__
+
+
+def _register_credentials(settings: ProviderSettings, info: ProviderInfo) -> None:
+    """Every credential the provider declares is redacted from here on, whichever way
+    its plugin reads it (``require`` also strips and checks it)."""
+    from ._secrets import register_secret
+
+    for variable in info.credential_variables:
+        value = settings.env.get(variable)
+        if value and value.strip():
+            register_secret(value.strip(), variable)
 
 
 # ---------------------------------------------------------------------- sync facade

@@ -215,9 +215,11 @@ def _start(json_mode: bool, debug: bool) -> Output:
 def _route_logging(ctx: click.Context, debug: bool) -> None:
     """framecast's warnings (always) or DEBUG records (``--debug``) to stderr, for this
     command only; without it Python would print bare warning text."""
+    from .._secrets import RedactingFilter
     from ._output import text_stream
 
     handler = logging.StreamHandler(text_stream("stderr"))
+    handler.addFilter(RedactingFilter())  # also if the host replaced the record factory
     if debug:
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         names = _logger_names()

@@ -732,4 +732,6 @@ def _print_object(out: Output, value: dict[str, Any]) -> None:
 def click_echo(text: str) -> None:
     import click
 
-    click.echo(text)
+    from .._secrets import redact
+
+    click.echo(redact(text))

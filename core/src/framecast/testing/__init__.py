@@ -11,11 +11,14 @@
   (validation, ratio, camera, prepare), offline.
 - ``provider_client(provider, handler)``: the ``http`` client the runner hands the I/O
   hooks (base URL, auth on the provider's origin only, non-2xx raises).
+- ``cassette_config()``: a ``vcr_config`` whose recordings hold no credential (headers
+  dropped, every registered secret redacted from URIs and bodies).
 - ``framecast.testing.contract``: the provider contract suite (pytest).
 """
 
 from __future__ import annotations
 
+from ._cassettes import cassette_config, scrub_request, scrub_response
 from ._clock import VirtualClock
 from ._faults import (
     Fault,
@@ -37,6 +40,9 @@ from ._pipeline import TEST_IDEMPOTENCY_KEY, prepare, provider_client
 
 __all__ = [
     "TEST_IDEMPOTENCY_KEY",
+    "cassette_config",
+    "scrub_request",
+    "scrub_response",
     "Fault",
     "FaultInjector",
     "Handler",
