@@ -40,6 +40,7 @@ RunnerFactory = Callable[[str], Runner]
 
 _process_lock = threading.Lock()
 _process_database: str | None = None
+_process_users = 0
 
 
 def queue_name(provider: str) -> str:
@@ -70,7 +71,7 @@ def _normalise(database: str) -> str:
 
 def _claim_process(database: str) -> None:
     """DBOS is one instance per process: one jobs database per process."""
-    global _process_database
+    global _process_database, _process_users
     with _process_lock:
         if _process_database is None:
             _process_database = database
@@ -80,12 +81,15 @@ def _claim_process(database: str) -> None:
                 f"DBOS allows one per process, so {_safe_url(database)} cannot be opened too "
                 "(run a second database's workers in another process)"
             )
+        _process_users += 1
 
 
 def _release_process() -> None:
-    global _process_database
+    global _process_database, _process_users
     with _process_lock:
-        _process_database = None
+        _process_users -= 1
+        if _process_users <= 0:
+            _process_database, _process_users = None, 0
 
 
 class Jobs:
