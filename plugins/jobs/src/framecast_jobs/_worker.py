@@ -170,7 +170,7 @@ class Worker:
                     f"{_safe_url(self.jobs.database)}: give Jobs the same database to "
                     "share DBOS, or run the worker in its own process"
                 )
-        self.store.register_worker(self.worker_id, self.owner, self.providers, self.stale_after)
+        self._register()
         _current = self
         try:
             if existing is None:
@@ -206,6 +206,23 @@ class Worker:
         self._beat.daemon = True
         self._beat.start()
         logger.info("worker %s serving %s", self.worker_id, ", ".join(self.providers))
+
+    def _register(self) -> None:
+        """Claim the worker id; a fresh heartbeat under it may be a process just killed
+        (it beats no more), so wait out one silence before refusing."""
+        from framecast import ConfigurationError
+
+        deadline = time.monotonic() + self.stale_after + 2 * self.heartbeat
+        while True:
+            try:
+                self.store.register_worker(
+                    self.worker_id, self.owner, self.providers, self.stale_after
+                )
+                return
+            except ConfigurationError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(self.heartbeat / 2)
 
     def _global_cap(self, provider: str) -> int | None:
         """The provider's running-task cap, held across every worker by DBOS's queue."""
