@@ -134,7 +134,7 @@ class Runner:
     ``timeout``: default seconds ``wait``/``generate`` wait for a task. ``max_in_flight_requests``:
     FIFO gate width. ``max_running_tasks``: tasks waited on at once (``None``: the provider's
     suggestion, ``0``: no cap). ``max_cost``: refuse requests estimated above it (USD) or
-    with an unknown price. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
+    with an unknown price or a price in another currency. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
     on providers without dedupe (may pay twice).
 
     ``submitted`` (``SubmittedTasks``) holds every task the provider accepted until its
@@ -255,6 +255,7 @@ class Runner:
         self._timeouts = (connect_timeout, read_timeout)
         self._client: ProviderClient | None = None
         self._download_client: httpx.AsyncClient | None = None
+        self._auth_download_client: httpx.AsyncClient | None = None
         self._gate: FifoGate | None = None
         self._slots: FifoGate | None = None
         self._cancelled: set[str] = set()
@@ -344,8 +345,15 @@ class Runner:
             )
         return self._client
 
-    def _downloads(self) -> httpx.AsyncClient:
-        """A client with no credentials at all, for image fetches and output downloads."""
+    def _downloads(self, url: str | None = None) -> httpx.AsyncClient:
+        """A client with no credentials at all, for image fetches and output downloads;
+        for an output ``url`` on the provider's own origins when the provider declares
+        ``output_needs_auth``, one that signs it (and no redirect elsewhere)."""
+        if url is not None and self.info.output_needs_auth:
+            from ._http import origin_of
+
+            if origin_of(url) in self._trusted_origins():
+                return self._output_downloads()
         if self._download_client is None:
             import httpx
 
@@ -357,7 +365,26 @@ class Runner:
             )
         return self._download_client
 
+    def _output_downloads(self) -> httpx.AsyncClient:
+        if self._auth_download_client is None:
+            import httpx
+
+            from ._http import OutputAuth
+
+            auth = self._hook.auth()
+            connect, read = self._timeouts
+            self._auth_download_client = httpx.AsyncClient(
+                transport=self._transport,
+                auth=OutputAuth(auth, self._trusted_origins()) if auth is not None else None,
+                timeout=httpx.Timeout(read, connect=connect),
+                follow_redirects=False,
+            )
+        return self._auth_download_client
+
     async def aclose(self) -> None:
+        if self._auth_download_client is not None:
+            await self._auth_download_client.aclose()
+            self._auth_download_client = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -463,7 +490,13 @@ class Runner:
             prepared = attrs.evolve(prepared, model=model.name)
         notes.extend(n for n in prepared.notes if n not in notes)
         # The dry run shows every note (nearest ratio, fitting, camera), not only the provider's.
-        prepared = attrs.evolve(prepared, notes=tuple(notes))
+        prepared = attrs.evolve(
+            prepared,
+            notes=tuple(notes),
+            ratio=ratio_plan.wire_value or ratio_plan.fit_aspect,
+            duration=request.duration if request.duration is not None else model.default_duration,
+            camera_method=camera_plan.method,
+        )
         estimate = self._hook.estimate(request=request, model=model)
         return _Prepared(
             request=request,
@@ -513,6 +546,17 @@ class Runner:
                 field="max_cost",
                 value=self.max_cost,
                 allowed="a model with a known price, or no max_cost",
+            )
+        if p.estimate.currency != "USD":
+            # max_cost is in USD; a price in another currency is not converted (no rates).
+            raise ValidationError(
+                f"max_cost is set to ${self.max_cost:.2f} (USD) but {p.model.name!r} is priced "
+                f"in {p.estimate.currency} ({p.estimate.amount:.2f} {p.estimate.currency}); "
+                "refusing to submit rather than compare different currencies",
+                field="max_cost",
+                value=self.max_cost,
+                allowed=f"no max_cost for a price in {p.estimate.currency}",
+                details={"estimate": p.estimate.to_dict()},
             )
         if p.estimate.amount > self.max_cost:
             raise ValidationError(
@@ -1115,6 +1159,7 @@ class Runner:
                 polls=polls,
                 estimated_cost=estimate,
                 actual_cost=state.cost,
+                actual_cost_currency=state.cost_currency,
                 notes=notes,
                 state=state,
             )
