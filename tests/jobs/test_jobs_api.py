@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from framecast import GenerationRequest, ValidationError
-from framecast_jobs import ConflictError, Jobs, JobNotFound, RetryRefused
+from framecast_jobs import ConflictError, JobNotFound, Jobs, RetryRefused
 from framecast_jobs._store import SCHEMA_VERSION
 
 from ..reliability._sides import small_png

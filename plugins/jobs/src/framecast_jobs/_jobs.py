@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import os
 import secrets
@@ -277,7 +278,7 @@ class Jobs:
 
     def _list(
         self, state: str | None, provider: str | None, since: float | None, limit: int | None
-    ) -> list[Job]:
+    ) -> builtins.list[Job]:
         rows = self._store.list(state=state, provider=provider, since=since, limit=limit)
         return [Job.from_row(row) for row in rows]
 
@@ -288,7 +289,7 @@ class Jobs:
         provider: str | None = None,
         since: float | None = None,
         limit: int | None = None,
-    ) -> list[Job]:
+    ) -> builtins.list[Job]:
         """Jobs oldest first; ``since``: a Unix time."""
         return await asyncio.to_thread(self._list, state, provider, since, limit)
 
@@ -366,7 +367,7 @@ class Jobs:
         with ``may_pay_twice=True``: the first task may exist and be billed."""
         return await asyncio.to_thread(self._retry, job_id, may_pay_twice)
 
-    async def prune(self, *, before: float) -> list[str]:
+    async def prune(self, *, before: float) -> builtins.list[str]:
         """Delete finished jobs last changed before ``before`` (a Unix time)."""
         return await asyncio.to_thread(self._store.prune, before)
 
@@ -444,7 +445,7 @@ class SyncJobs:
     def get(self, job_id: str) -> Job:
         return self._jobs._get(job_id)
 
-    def list(self, **kwargs: Any) -> list[Job]:
+    def list(self, **kwargs: Any) -> builtins.list[Job]:
         return self._jobs._list(
             kwargs.get("state"), kwargs.get("provider"), kwargs.get("since"), kwargs.get("limit")
         )
@@ -458,7 +459,7 @@ class SyncJobs:
     def retry(self, job_id: str, *, may_pay_twice: bool = False) -> Job:
         return self._jobs._retry(job_id, may_pay_twice)
 
-    def prune(self, *, before: float) -> list[str]:
+    def prune(self, *, before: float) -> builtins.list[str]:
         return self._jobs._store.prune(before)
 
     def notify(self, target: str | TaskHandle) -> Job | None:

@@ -44,9 +44,7 @@ def freeze_image(value: Any, field: str) -> Any:
 def freeze(request: GenerationRequest) -> GenerationRequest:
     """The request with every local image read into memory."""
     changes: dict[str, Any] = {f: freeze_image(getattr(request, f), f) for f in _IMAGE_FIELDS}
-    changes["images"] = tuple(
-        freeze_image(v, f"images[{i}]") for i, v in enumerate(request.images)
-    )
+    changes["images"] = tuple(freeze_image(v, f"images[{i}]") for i, v in enumerate(request.images))
     return request.evolve(**changes)
 
 

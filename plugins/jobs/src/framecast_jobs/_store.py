@@ -7,6 +7,7 @@ holds a credential: a job stores its request (images as bytes), its handle and i
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -210,7 +211,7 @@ class Store:
         provider: str | None = None,
         since: float | None = None,
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         query = sa.select(jobs_table).order_by(jobs_table.c.created_at, jobs_table.c.id)
         if state is not None:
             query = query.where(jobs_table.c.state == state)
@@ -259,7 +260,7 @@ class Store:
             )
         )
 
-    def events(self, job_id: str) -> list[dict[str, Any]]:
+    def events(self, job_id: str) -> builtins.list[dict[str, Any]]:
         with self.begin() as c:
             rows = c.execute(
                 sa.select(events_table)
@@ -268,7 +269,7 @@ class Store:
             )
             return [dict(row._mapping) for row in rows]
 
-    def prune(self, before: float) -> list[str]:
+    def prune(self, before: float) -> builtins.list[str]:
         with self.begin() as c:
             ids = [
                 row[0]
@@ -287,7 +288,7 @@ class Store:
     # ------------------------------------------------------------------ workers
 
     def register_worker(
-        self, executor_id: str, owner: str, providers: list[str], stale_after: float
+        self, executor_id: str, owner: str, providers: builtins.list[str], stale_after: float
     ) -> None:
         """Claim ``executor_id`` for this process. Refused while another live process
         heartbeats under it (two processes on one id would recover each other's work)."""
@@ -328,7 +329,7 @@ class Store:
             ).rowcount
             return bool(done)
 
-    def claim_stale(self, me: str, stale_after: float) -> list[str]:
+    def claim_stale(self, me: str, stale_after: float) -> builtins.list[str]:
         """Remove (claim) the rows of workers silent for ``stale_after`` seconds; each id
         is claimed by one survivor only (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
         limit = self.now() - stale_after
@@ -355,7 +356,7 @@ class Store:
                 .where(workers_table.c.owner == owner)
             )
 
-    def workers(self) -> list[dict[str, Any]]:
+    def workers(self) -> builtins.list[dict[str, Any]]:
         with self.begin() as c:
             return [dict(r._mapping) for r in c.execute(sa.select(workers_table))]
 

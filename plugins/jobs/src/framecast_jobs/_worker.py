@@ -280,9 +280,7 @@ class Worker:
                 for stale in self.store.claim_stale(self.worker_id, self.stale_after):
                     handles = DBOS._recover_pending_workflows([stale])
                     self.recovered.append(stale)
-                    logger.warning(
-                        "took over worker %s: %d jobs resumed here", stale, len(handles)
-                    )
+                    logger.warning("took over worker %s: %d jobs resumed here", stale, len(handles))
                 sweeps += 1
                 if sweeps % 5 == 1:
                     self._sweep_unqueued()
