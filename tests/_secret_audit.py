@@ -26,6 +26,14 @@ KNOWN_SECRETS: tuple[str, ...] = (
     "fake-access-key-not-a-real-one",
     "fake-secret-key-0123456789abcdef-not-real",
     "fake-sk-not-real",
+    # Seedance (SeedanceFake's key, and the wrong key of the plugin's tests)
+    "ark-test-key-not-real",
+    "ark-wrong-key-not-real",
+    # Google (GoogleFake's key, and the plugin's and the core's tests)
+    "gemini-test-key-not-real",
+    "google-key-first-not-real",
+    "gemini-second-key-not-real",
+    "acme-output-key-not-real",
     # the core's scripted providers
     "acme-test-secret",
     "sk-FAKE-acme-0123456789abcdef",

@@ -15,6 +15,7 @@ from framecast import (
     ProviderSettings,
     Runner,
     TaskStatus,
+    testing,
 )
 from framecast.testing import VirtualClock
 from framecast_kling import KlingProvider
@@ -50,18 +51,12 @@ def vcr_config() -> dict:
     }
 
 
-async def _raise_for_status(response: httpx.Response) -> None:
-    await response.aread()
-    response.raise_for_status()
-
-
 @pytest.fixture
 async def api(provider: KlingProvider) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url="https://api-singapore.klingai.com",
-        auth=provider.auth(),
-        event_hooks={"response": [_raise_for_status]},
-    ) as client:
+    # The runner's own client (non-2xx raises once the auth flow has seen the answer).
+    transport = httpx.AsyncHTTPTransport()
+    base_url = "https://api-singapore.klingai.com"
+    async with testing.provider_client(provider, transport, base_url=base_url) as client:
         yield client
 
 

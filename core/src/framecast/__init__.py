@@ -59,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "ImageRef": "._models",
     "Mode": "._models",
     "ModelInfo": "._models",
+    "ModeVariant": "._models",
     "OptionSpec": "._models",
     "Outcome": "._models",
     "Output": "._models",
@@ -78,6 +79,8 @@ _EXPORTS: dict[str, str] = {
     "SyncRunner": "._runner",
     "generate": "._runner",
     "compare": "._compare",
+    "Failover": "._failover",
+    "Attempt": "._failover",
     "Quote": "._compare",
     "SubmittedTask": "._submitted",
     "SubmittedTasks": "._submitted",
@@ -88,6 +91,8 @@ _EXPORTS: dict[str, str] = {
     "parse_ratio": "._ratios",
     "nearest_ratio": "._ratios",
     "same_aspect": "._ratios",
+    # the framecast.toml keys a plugin reads (ProviderInfo.config_keys)
+    "ConfigKey": "._config",
     # for a provider's classify(): Retry-After as seconds
     "parse_retry_after": "._retry",
 }
@@ -112,6 +117,7 @@ if TYPE_CHECKING:
     from ._camera import CAMERA_PHRASES, IDENTITY_PREFIX, CameraMove, compose_prompt, prompt_length
     from ._clock import Clock, SystemClock
     from ._compare import Quote, compare
+    from ._config import ConfigKey
     from ._defaults import declared_ratio_plan, prompt_camera_plan
     from ._errors import (
         AccountError,
@@ -132,6 +138,7 @@ if TYPE_CHECKING:
         ValidationError,
         exit_code_for,
     )
+    from ._failover import Attempt, Failover
     from ._helpers import status_from_word, task_url
     from ._models import (
         CameraPlan,
@@ -143,6 +150,7 @@ if TYPE_CHECKING:
         ImageRef,
         Mode,
         ModelInfo,
+        ModeVariant,
         OptionSpec,
         Outcome,
         Output,

@@ -15,7 +15,8 @@ import collections
 import contextvars
 import logging
 import time
-from collections.abc import AsyncGenerator, Iterable
+import urllib.parse
+from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import Any
 
 import httpx
@@ -105,7 +106,9 @@ class SubmitTrack:
 
     def __init__(self, method: str, path: str) -> None:
         self.method = method.upper()
-        self.path = path
+        # ``prepare`` may name an absolute URL (a second API of the same provider): the
+        # create is recognised by that URL's path.
+        self.path = urllib.parse.urlsplit(path).path if "://" in path else path
         self.sent = False
 
     def matches(self, request: httpx.Request) -> bool:
@@ -460,10 +463,12 @@ class OutputAuth(httpx.Auth):
         inner: httpx.Auth,
         origins: Iterable[tuple[str, str, int | None]],
         max_redirects: int = 10,
+        check: Callable[[httpx.URL], None] | None = None,
     ) -> None:
         self._inner = inner
         self._origins = frozenset(origins)
         self._max_redirects = max_redirects
+        self._check = check  # the fetch policy, on every hop it follows
 
     def __repr__(self) -> str:
         return f"OutputAuth({type(self._inner).__name__}, {len(self._origins)} origins)"
@@ -492,6 +497,8 @@ class OutputAuth(httpx.Auth):
                 headers=headers,
                 extensions=request.extensions,
             )
+            if self._check is not None:
+                self._check(request.url)
         yield await self._signed(request)
 
 

@@ -15,7 +15,6 @@ import contextvars
 import datetime as _dt
 import inspect
 import logging
-import math
 import os
 import threading
 import uuid
@@ -25,8 +24,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ._checks import check_number, check_timeout, parse_number
 from ._clock import Clock, SystemClock
-from ._config import Config, load_config, resolve_provider_name
+from ._config import (
+    Config,
+    check_provider_table,
+    load_config,
+    provider_source,
+    resolve_provider_name,
+    with_source,
+)
 from ._defaults import declared_ratio_plan, prompt_camera_plan
 from ._errors import (
     AccountError,
@@ -44,6 +51,7 @@ from ._errors import (
     TaskTimeout,
     ValidationError,
 )
+from ._fetch import guarded_transport
 from ._models import (
     CameraPlan,
     Classification,
@@ -68,6 +76,7 @@ from ._submitted import SubmittedTasks, _claims_of_this_call
 if TYPE_CHECKING:
     import httpx
 
+    from ._fetch import FetchPolicy
     from ._http import FifoGate, GateTicket, ProviderClient, SubmitTrack
     from ._submitted import _Claim
 
@@ -121,8 +130,22 @@ class _Transient(Exception):
         self.cause = cause
 
 
+def _provider_list(
+    provider: Any, env: Mapping[str, str] | None, config: Config | None
+) -> list[Any] | None:
+    """The providers to fail over between, or ``None`` for one provider."""
+    if isinstance(provider, (list, tuple)):
+        return list(provider)
+    if provider is None:
+        environ = os.environ if env is None else env
+        provider = environ.get("FRAMECAST_PROVIDER") or (config or load_config()).provider
+    if isinstance(provider, str) and "," in provider:
+        return [name.strip() for name in provider.split(",") if name.strip()]
+    return None
+
+
 class Runner:
-    """Runs requests through one provider.
+    """Runs requests through one provider (or, given several, a ``framecast.Failover``).
 
     ``provider``: an entry-point name, ``"module:attribute"``, a provider class or instance
     (``None``: ``FRAMECAST_PROVIDER``, the config file, else ``preview``). ``settings``
@@ -134,8 +157,8 @@ class Runner:
     ``timeout``: default seconds ``wait``/``generate`` wait for a task. ``max_in_flight_requests``:
     FIFO gate width. ``max_running_tasks``: tasks waited on at once (``None``: the provider's
     suggestion, ``0``: no cap). ``max_cost``: refuse requests estimated above it (USD) or
-    with an unknown price or a price in another currency. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
-    on providers without dedupe (may pay twice).
+    with an unknown price or a price in another currency. ``retry_ambiguous_submit``:
+    resubmit after an ambiguous failure on providers without dedupe (may pay twice).
 
     ``submitted`` (``SubmittedTasks``) holds every task the provider accepted until its
     caller has the handle; a cancelled call leaves it there for ``runner.submitted.drain()``.
@@ -148,6 +171,15 @@ class Runner:
     top (its task log answers a reused key on the same machine); a host that needs one
     task per key on such a provider keeps its own record of the keys it submitted.
     """
+
+    def __new__(cls, provider: Any = None, **options: Any) -> Any:
+        # Several providers ("kling,runway", a list, or so configured): a failover.
+        names = _provider_list(provider, options.get("env"), options.get("config"))
+        if names is not None:
+            from ._failover import Failover
+
+            return Failover(names, **options)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -182,8 +214,11 @@ class Runner:
         self._config = config if config is not None else load_config()
         if isinstance(provider, str) or provider is None:
             name = resolve_provider_name(provider, self._env, self._config)
-            entry = find_entry(name, self._env)
-            cls: Any = load_provider_class(name, self._env)
+            try:
+                entry = find_entry(name, self._env)
+                cls: Any = load_provider_class(name, self._env)
+            except ConfigurationError as exc:
+                raise with_source(exc, provider_source(provider, self._env, self._config)) from None
             instance = None
             if entry.distribution is None:
                 entry = entry_of_class(cls) or entry  # an installed provider by another path
@@ -238,10 +273,20 @@ class Runner:
         self.info: ProviderInfo = info
         self.provider_name = info.name or entry.name
         self.base_url = self._resolve_base_url(settings, explicit_settings)
+        check_provider_table(self._config, entry.name, info.config_keys)
         if timeout is None or timeout is DEFAULT_TIMEOUT:
             timeout = self._config.timeout if self._config.timeout is not None else timeout
-        self.timeout = timeout
-        self.max_cost = max_cost
+        self.timeout = check_timeout(timeout, "timeout")
+        self.max_cost = (
+            None
+            if max_cost is None
+            else check_number(max_cost, "max_cost", minimum=0, unit="dollars (USD)")
+        )
+        for field, value in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
+            check_number(value, field, minimum=0, exclusive_minimum=True, unit="seconds")
+        check_number(max_in_flight_requests, "max_in_flight_requests", minimum=0, integer=True)
+        if max_running_tasks is not None:
+            check_number(max_running_tasks, "max_running_tasks", minimum=0, integer=True)
         self.retry_ambiguous_submit = retry_ambiguous_submit
         self.retry_policy = retry_policy or RetryPolicy()
         self.poll_interval = self._resolve_poll_interval(poll_interval)
@@ -280,19 +325,15 @@ class Runner:
     def _resolve_poll_interval(self, explicit: float | None) -> float:
         floor = self.info.poll_floor
         wanted = explicit
-        if wanted is None and self._env.get("FRAMECAST_POLL_INTERVAL"):
-            try:
-                wanted = float(self._env["FRAMECAST_POLL_INTERVAL"])
-            except ValueError:
-                raise ConfigurationError(
-                    "FRAMECAST_POLL_INTERVAL must be a number of seconds, got "
-                    f"{self._env['FRAMECAST_POLL_INTERVAL']!r}"
-                ) from None
-        if wanted is not None and not (math.isfinite(wanted) and wanted >= 0):
-            # NaN compares false with everything, so it would slip under the poll floor.
-            source = "poll_interval" if explicit is not None else "FRAMECAST_POLL_INTERVAL"
-            raise ConfigurationError(
-                f"{source} must be a finite number of seconds >= 0, got {wanted!r}"
+        bounds: dict[str, Any] = {"minimum": 0, "unit": "seconds", "error": ConfigurationError}
+        if wanted is not None:
+            wanted = check_number(wanted, "poll_interval", **bounds)
+        elif self._env.get("FRAMECAST_POLL_INTERVAL"):
+            wanted = parse_number(
+                self._env["FRAMECAST_POLL_INTERVAL"],
+                "FRAMECAST_POLL_INTERVAL",
+                source="the environment",
+                **bounds,
             )
         if wanted is None:
             # A provider without a floor (a local renderer) still gets a sane default.
@@ -359,11 +400,37 @@ class Runner:
 
             connect, read = self._timeouts
             self._download_client = httpx.AsyncClient(
-                transport=self._transport,
+                transport=self._transport or guarded_transport(self._private_ok()),
                 timeout=httpx.Timeout(read, connect=connect),
-                follow_redirects=True,
+                follow_redirects=False,  # open_url follows them, checking every hop
             )
         return self._download_client
+
+    def _private_ok(self) -> bool:
+        """Downloads may reach loopback and private addresses only when the provider's
+        base URL is not one of its official hosts (an emulator, a test server)."""
+        return not self._is_official(self.base_url)
+
+    def fetch_policy(self, kind: str, max_bytes: int | None = None) -> FetchPolicy:
+        """The fetch policy for ``kind`` ``"input"`` (an image URL a user gave) or
+        ``"output"`` (the provider's results): see docs/reliability.md."""
+        from ._fetch import INPUT_TIMEOUT, FetchPolicy
+
+        if kind == "input":
+            return FetchPolicy(
+                schemes=("https",),
+                allow_private=self._private_ok(),
+                max_bytes=max_bytes,
+                timeout=INPUT_TIMEOUT,
+            )
+        private = self._private_ok()
+        return FetchPolicy(
+            # http only where the provider itself is local or emulated
+            schemes=("https", "http") if private else ("https",),
+            hosts=self.info.output_hosts,
+            allow_private=private,
+            max_bytes=max_bytes,
+        )
 
     def _output_downloads(self) -> httpx.AsyncClient:
         if self._auth_download_client is None:
@@ -373,9 +440,12 @@ class Runner:
 
             auth = self._hook.auth()
             connect, read = self._timeouts
+            check = self.fetch_policy("output").check
             self._auth_download_client = httpx.AsyncClient(
-                transport=self._transport,
-                auth=OutputAuth(auth, self._trusted_origins()) if auth is not None else None,
+                transport=self._transport or guarded_transport(self._private_ok()),
+                auth=OutputAuth(auth, self._trusted_origins(), check=check)
+                if auth is not None
+                else None,
                 timeout=httpx.Timeout(read, connect=connect),
                 follow_redirects=False,
             )
@@ -419,7 +489,13 @@ class Runner:
         return self._prepare(request).estimate
 
     def _prepare(self, request: GenerationRequest, fetched: ImageRef | None = None) -> _Prepared:
-        from ._images import fit_image, load_image, validate_fitted, validate_image
+        from ._images import (
+            fit_image,
+            image_byte_limit,
+            load_image,
+            validate_fitted,
+            validate_image,
+        )
         from ._validation import validate_prompt, validate_request
 
         if not isinstance(request, GenerationRequest):
@@ -439,19 +515,22 @@ class Runner:
             request = request.evolve(model=model.name)
         validate_request(request, model, self.info)
         constraints = model.image
+        limit = image_byte_limit(constraints)
         changes: dict[str, Any] = {}
         if request.image is not None:
-            ref = fetched or load_image(request.image, "image")
+            ref = fetched or load_image(request.image, "image", limit)
             changes["image"] = validate_image(ref, constraints, "image")
         if request.end_image is not None:
             changes["end_image"] = validate_image(
-                load_image(request.end_image, "end_image"), constraints, "end_image"
+                load_image(request.end_image, "end_image", limit), constraints, "end_image"
             )
         if request.images:
             changes["images"] = tuple(
-                validate_image(load_image(img, f"images[{i}]"), constraints, f"images[{i}]")
+                validate_image(load_image(img, f"images[{i}]", limit), constraints, f"images[{i}]")
                 for i, img in enumerate(request.images)
             )
+        if not constraints.local_files:
+            self._refuse_local_images(request, model, changes)
         changes["idempotency_key"] = request.idempotency_key or uuid.uuid4().hex
         request = request.evolve(**changes)
         notes: list[str] = []
@@ -509,32 +588,79 @@ class Runner:
             needs_fetch=needs_fetch,
         )
 
+    def _refuse_local_images(
+        self, request: GenerationRequest, model: ModelInfo, refs: Mapping[str, Any]
+    ) -> None:
+        """A model without an upload takes images only as URLs: say so, and which of the
+        provider's models take the local file instead."""
+        found = [(k, v) for k, v in refs.items() if isinstance(v, ImageRef)]
+        found += [(f"images[{i}]", v) for i, v in enumerate(refs.get("images", ()))]
+        for field, ref in found:
+            if ref.url is not None:
+                continue
+            schemes = ", ".join(f"{s}://" for s in model.image.url_schemes)
+            others = [
+                m.name
+                for m in self.info.models
+                if not m.withdrawn and request.mode in m.modes and m.image.local_files
+            ]
+            instead = f", or use {' or '.join(others)}, which takes local files" if others else ""
+            raise ValidationError(
+                f"{field}: {model.name} takes images only as URLs it can fetch ({schemes}): "
+                f"{self.provider_name} has no upload for it, so a local file or bytes cannot "
+                f"be sent. Pass a public URL{instead}",
+                field=field,
+                value=ref.describe(),
+                allowed=[f"{s}://..." for s in model.image.url_schemes],
+            )
+
     async def _prepare_for_submit(self, request: GenerationRequest) -> _Prepared:
         p = self._prepare(request)
         if p.needs_fetch:
             assert isinstance(p.request.image, ImageRef) and p.request.image.url
-            fetched = await self._fetch_image(p.request.image.url)
+            from ._images import image_byte_limit
+
+            limit = image_byte_limit(p.model.image)
+            fetched = await self._fetch_image(p.request.image.url, limit)
             p = self._prepare(p.request.evolve(image=request.image), fetched=fetched)
         self._check_budget(p)
         return p
 
-    async def _fetch_image(self, url: str) -> ImageRef:
+    async def _fetch_image(self, url: str, max_bytes: int) -> ImageRef:
+        """An image URL the core must crop or pad, downloaded under the input policy."""
         import httpx
 
+        from ._fetch import FetchRefused, TooLarge, fetch_bytes
         from ._images import load_image
 
+        shown = url.split("?")[0]
         try:
-            response = await self._downloads().get(url)
-            response.raise_for_status()
+            data = await fetch_bytes(
+                lambda _hop: self._downloads(), url, self.fetch_policy("input", max_bytes)
+            )
+        except FetchRefused as exc:
+            raise ValidationError(
+                f"image: refused to download {shown} to fit it: {exc.reason}",
+                field="image",
+                value=shown,
+                allowed="a public https:// image URL (redirects to one only)",
+            ) from None
+        except TooLarge as exc:
+            raise ValidationError(
+                f"image: {shown} is larger than {exc.limit:,} bytes; nothing more was read",
+                field="image",
+                value=shown,
+                allowed=f"at most {exc.limit:,} bytes",
+            ) from None
         except httpx.HTTPError as exc:
             raise ValidationError(
-                f"image: cannot download {url.split('?')[0]} to fit it: {exc}",
+                f"image: cannot download {shown} to fit it: {exc}",
                 field="image",
-                value=url.split("?")[0],
+                value=shown,
                 allowed="a reachable https image URL",
             ) from None
-        ref = load_image(response.content, "image")
-        return attrs.evolve(ref, source="url", name=url.split("?")[0].rsplit("/", 1)[-1])
+        ref = load_image(data, "image")
+        return attrs.evolve(ref, source="url", name=shown.rsplit("/", 1)[-1])
 
     def _check_budget(self, p: _Prepared) -> None:
         if self.max_cost is None:
@@ -1045,6 +1171,7 @@ class Runner:
     ) -> GenerationResult:
         """Poll until the task ends. ``TaskTimeout`` (carrying the handle) if it outlasts
         ``timeout``; ``GenerationFailed`` if it fails; a ``GenerationResult`` otherwise."""
+        check_timeout(timeout, "timeout")
         handle = self.load_handle(handle)
         self._ensure_gates()
         assert self._slots is not None
@@ -1190,7 +1317,12 @@ class Runner:
             retryable=bool(state.retryable),
             code=state.failure_code,
             handle=handle,
-            details={"message": state.failure_message},
+            # The charge, where reported: failover counts it in what the request paid.
+            details={
+                "message": state.failure_message,
+                "cost": state.cost,
+                "cost_currency": state.cost_currency,
+            },
         )
 
     def _output(self, url: str) -> Output:
@@ -1217,6 +1349,7 @@ class Runner:
         and leaves the task's handle in ``runner.submitted``; every other outcome returns
         the result or raises an error carrying the handle.
         """
+        check_timeout(timeout, "timeout")  # before the task is paid for, not after
         with self.submitted._claim() as claim:
             p, slots = await self._admit(request)
             del request  # thousands of waiting tasks: keep only what polling needs

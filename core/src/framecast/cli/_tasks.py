@@ -283,6 +283,7 @@ async def generate(
     from ._progress import TaskProgress
 
     out = command.out
+    check_cli_numbers(command, timeout)
     request = request_factory()
     if out_path is not None and not dry_run:
         check_out_path(out_path)
@@ -484,6 +485,18 @@ def _print_handle(command: TaskCommand, handle: TaskHandle) -> None:
     out.message(f"follow it with: {_wait_command(command, handle, command.resume_extra)}")
 
 
+def check_cli_numbers(command: TaskCommand, timeout: float | None) -> None:
+    """``--timeout`` and ``--max-cost`` by the library's own rules, named as typed, before
+    anything is submitted (``--timeout nan`` would never end; ``-5`` would pay, then give
+    up; ``--max-cost nan`` would turn the budget off)."""
+    from .._checks import check_number, check_timeout
+
+    check_timeout(timeout, "--timeout")
+    max_cost = command.runner_options.get("max_cost")
+    if max_cost is not None:
+        check_number(max_cost, "--max-cost", minimum=0, unit="dollars (USD)")
+
+
 def check_out_path(path: Path) -> None:
     from .._download import check_destination
 
@@ -638,6 +651,9 @@ async def wait(
 ) -> int:
     from ._progress import TaskProgress
 
+    check_cli_numbers(command, timeout)
+    if out_path is not None:
+        check_out_path(out_path)
     runner, handle = await _open_for_handle(command, raw)
 
     def on_progress(handle: TaskHandle, state: TaskState) -> None:

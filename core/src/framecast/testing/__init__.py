@@ -7,6 +7,10 @@
   corrupted bodies).
 - ``provider_info(provider)``: a provider's declarations completed as the runner sees them
   (``supports_cancel`` / ``supports_dedupe`` derived from its hooks).
+- ``prepare(provider, **fields)``: the wire request through the runner's own pipeline
+  (validation, ratio, camera, prepare), offline.
+- ``provider_client(provider, handler)``: the ``http`` client the runner hands the I/O
+  hooks (base URL, auth on the provider's origin only, non-2xx raises).
 - ``framecast.testing.contract``: the provider contract suite (pytest).
 """
 
@@ -29,8 +33,10 @@ from ._faults import (
     respond,
 )
 from ._info import provider_info
+from ._pipeline import TEST_IDEMPOTENCY_KEY, prepare, provider_client
 
 __all__ = [
+    "TEST_IDEMPOTENCY_KEY",
     "Fault",
     "FaultInjector",
     "Handler",
@@ -41,6 +47,8 @@ __all__ = [
     "connection_refused",
     "corrupt_body",
     "named",
+    "prepare",
+    "provider_client",
     "provider_info",
     "read_timeout_after",
     "remote_reset_after",
