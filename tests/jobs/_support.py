@@ -16,6 +16,17 @@ KLING_URL = "https://kling.fake.test"
 FAST = RetryPolicy(base=0.01, cap=0.05, dedupe_spacing=0.01, seed=3)
 
 
+def small_png(width: int = 640, height: int = 384) -> bytes:
+    """A real, small PNG both providers accept (Kling: sides >= 300)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 90, 160)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 class Fakes:
     def __init__(self) -> None:
         self.runway = runway.RunwayFake(base_url=RUNWAY_URL)

@@ -13,8 +13,7 @@ from framecast import GenerationRequest, ValidationError
 from framecast_jobs import ConflictError, JobNotFound, Jobs, RetryRefused
 from framecast_jobs._store import SCHEMA_VERSION
 
-from ..reliability._sides import small_png
-from ._support import Fakes
+from ._support import Fakes, small_png
 
 pytestmark = pytest.mark.anyio
 

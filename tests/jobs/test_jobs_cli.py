@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from framecast.cli import cli
 
-from ..reliability._sides import small_png
 from ._processes import REPO, provider_env, served, stop, wait_until
+from ._support import small_png
 
 pytestmark = [pytest.mark.block_network(allowed_hosts=["127.0.0.1"])]
 

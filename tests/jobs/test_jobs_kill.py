@@ -11,7 +11,6 @@ import pytest
 from framecast import GenerationRequest
 from framecast_jobs import Jobs
 
-from ..reliability._sides import small_png
 from ._processes import (
     kill_9,
     provider_env,
@@ -22,6 +21,7 @@ from ._processes import (
     wait_ready,
     wait_until,
 )
+from ._support import small_png
 
 pytestmark = [pytest.mark.block_network(allowed_hosts=["127.0.0.1"])]
 
