@@ -22,7 +22,10 @@ for dir in "${dists[@]}"; do packages+=(-e "$dir"); done
 # The docs examples run in fresh venvs holding only what each page says to install, built
 # offline from this wheelhouse (tests/docs/_venvs.py): a page missing an install step fails.
 wheelhouse=$(mktemp -d)
-trap 'rm -rf "$wheelhouse"' EXIT
+# A throwaway PostgreSQL for the jobs tests (scripts/postgres.sh), stopped at the end.
+. scripts/postgres.sh
+trap 'stop_postgres; rm -rf "$wheelhouse"' EXIT
+start_postgres
 wheel_dirs=("${dists[@]}")
 "$PYTHON" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$wheelhouse" \
   "${wheel_dirs[@]}" setuptools wheel

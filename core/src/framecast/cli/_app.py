@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import __version__
+from ._commands import CommandPluginGroup
 
 if TYPE_CHECKING:
     from ._output import Output
@@ -40,6 +41,7 @@ Exit codes:
 
 
 @click.group(
+    cls=CommandPluginGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EXIT_CODES_HELP,
     invoke_without_command=True,
