@@ -85,6 +85,7 @@ _EXPORTS: dict[str, str] = {
     "compare": "._compare",
     "Failover": "._failover",
     "Attempt": "._failover",
+    "Cheapest": "._cheapest",
     "Quote": "._compare",
     "SubmittedTask": "._submitted",
     "SubmittedTasks": "._submitted",
@@ -119,6 +120,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ._camera import CAMERA_PHRASES, IDENTITY_PREFIX, CameraMove, compose_prompt, prompt_length
+    from ._cheapest import Cheapest
     from ._clock import Clock, SystemClock
     from ._compare import Quote, compare
     from ._config import ConfigKey

@@ -105,9 +105,12 @@ def _provider_quotes(
     env: Mapping[str, str] | None,
     config: Config | None,
 ) -> list[Quote]:
+    from ._plugins import RESERVED_PROVIDER_NAMES, find_entry
     from ._runner import Runner
 
     try:
+        if name in RESERVED_PROVIDER_NAMES:
+            find_entry(name, env)  # a plugin registered it: refused, naming the plugin
         runner = Runner(name, env=env, config=config)
     except FramecastError as exc:
         return [Quote(provider=name, model="", excluded=exc.message)]

@@ -90,8 +90,16 @@ class Failover:
     ) -> None:
         from ._runner import Runner
 
+        from ._plugins import RESERVED_PROVIDER_NAMES
+
         if not providers:
             raise ConfigurationError("a provider list must name at least one provider")
+        policies = [p for p in providers if isinstance(p, str) and p in RESERVED_PROVIDER_NAMES]
+        if policies:
+            raise ConfigurationError(
+                f"{policies[0]!r} is a policy that chooses a provider, not a provider: use it "
+                "alone (provider = \"cheapest\"), not in a provider list"
+            )
         # Building a Runner opens nothing (connections open at the first request).
         runners = [Runner(provider, max_cost=max_cost, **runner_options) for provider in providers]
         names = [r.provider_name for r in runners]
@@ -156,22 +164,37 @@ class Failover:
         return plans
 
     def prepare(self, request: GenerationRequest) -> Any:
-        return self._first_able(request).prepare(request)
+        return self.chosen(request).prepare(request)
 
     def estimate(self, request: GenerationRequest) -> CostEstimate | None:
-        return self._first_able(request).estimate(request)
+        return self.chosen(request).estimate(request)
 
     def resolve_model(self, request: GenerationRequest) -> Any:
-        return self._first_able(request).resolve_model(request)
+        return self.chosen(request).resolve_model(request)
 
-    def _first_able(self, request: GenerationRequest) -> Runner:
+    def chosen(self, request: GenerationRequest) -> Runner:
+        """The runner ``request`` would go to first (nothing is sent)."""
         return next(runner for runner, skip in self.plan(request) if skip is None)
 
     # ------------------------------------------------------------------ running
 
-    async def submit(self, request: GenerationRequest) -> TaskHandle:
-        """The handle from the first provider that accepts ``request``."""
-        attempts: list[Attempt] = []
+    def explain(self, request: GenerationRequest) -> dict[str, Any]:
+        """What ``--dry-run`` shows: the providers in the order they would be tried, and
+        why any would be skipped (nothing is sent)."""
+        return {
+            "policy": "failover",
+            "order": [
+                {"provider": runner.provider_name, "skipped": skip.error if skip else None}
+                for runner, skip in self.plan(request)
+            ],
+        }
+
+    async def submit(
+        self, request: GenerationRequest, *, on_attempt: AttemptCallback | None = None
+    ) -> TaskHandle:
+        """The handle from the first provider that accepts ``request``. ``on_attempt``
+        hears each provider's part in this call (after the instance's ``on_attempt``)."""
+        attempts = _Attempts(self.on_attempt, on_attempt)
         for runner, skip in self.plan(request):
             if skip is not None:
                 await self._record(attempts, skip)
@@ -199,10 +222,11 @@ class Failover:
         *,
         timeout: float | None = None,
         on_progress: Any = None,
+        on_attempt: AttemptCallback | None = None,
     ) -> GenerationResult:
         """Submit and wait, moving on after a refusal or a ``FAILED`` task; the result lists
-        every attempt (``result.attempts``)."""
-        attempts: list[Attempt] = []
+        every attempt (``result.attempts``), as ``on_attempt`` hears them."""
+        attempts = _Attempts(self.on_attempt, on_attempt)
         paid = 0.0
         for runner, skip in self.plan(request):
             if skip is not None:
@@ -254,8 +278,12 @@ class Failover:
                     currency=result.actual_cost_currency,
                 ),
             )
-            return attrs.evolve(result, attempts=tuple(attempts))
+            return self._finished(attrs.evolve(result, attempts=tuple(attempts)), request)
         raise self._exhausted(attempts)
+
+    def _finished(self, result: GenerationResult, request: GenerationRequest) -> GenerationResult:
+        """The result as returned (a policy adds its notes here)."""
+        return result
 
     def _over_budget(
         self, runner: Runner, request: GenerationRequest, paid: float
@@ -276,16 +304,16 @@ class Failover:
             ),
         )
 
-    async def _record(self, attempts: list[Attempt], attempt: Attempt) -> None:
+    async def _record(self, attempts: _Attempts, attempt: Attempt) -> None:
         attempts.append(attempt)
-        if self.on_attempt is not None:
-            answer = self.on_attempt(attempt)
+        for callback in attempts.callbacks:
+            answer = callback(attempt)
             if answer is not None:
                 await answer
 
     async def _stop(
         self,
-        attempts: list[Attempt],
+        attempts: _Attempts,
         runner: Runner,
         request: GenerationRequest,
         exc: FramecastError,
@@ -350,6 +378,14 @@ class Failover:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+class _Attempts(list[Attempt]):
+    """One call's attempts, and who hears each as it happens."""
+
+    def __init__(self, *callbacks: AttemptCallback | None) -> None:
+        super().__init__()
+        self.callbacks = [c for c in callbacks if c is not None]
 
 
 def _provider_of(handle: TaskHandle | Mapping[str, Any] | str | bytes) -> str:

@@ -20,6 +20,7 @@ from ._errors import ConfigurationError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "RESERVED_PROVIDER_NAMES",
     "PluginLoadError",
     "ProviderCheck",
     "ProviderEntry",
@@ -32,6 +33,22 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "framecast"
+
+#: Names that choose a provider rather than name one (``provider = "cheapest"``): no
+#: plugin may register them.
+RESERVED_PROVIDER_NAMES: Mapping[str, str] = {
+    "cheapest": "framecast's policy that picks the cheapest provider for each request",
+}
+
+
+def reserved_name_error(name: str, where: str) -> PluginLoadError:
+    """The error for a plugin that registers a reserved name."""
+    return PluginLoadError(
+        f"{where} registers the provider name {name!r}, which is reserved for "
+        f"{RESERVED_PROVIDER_NAMES[name]}; the plugin must register under another name "
+        "(until it does, it can only be used by its path, module:attribute)",
+        details={"provider": name, "reserved": True},
+    )
 
 
 class PluginLoadError(ConfigurationError):
@@ -104,6 +121,8 @@ def find_entry(name: str, env: Mapping[str, str] | None = None) -> ProviderEntry
         return ProviderEntry(name=name.split(":", 1)[1], value=name)
     for entry in list_providers(env):
         if entry.name == name:
+            if name in RESERVED_PROVIDER_NAMES:
+                raise reserved_name_error(name, entry.describe())
             if entry.conflicts:
                 claims = [entry.describe(), *entry.conflicts]
                 raise PluginLoadError(
@@ -355,6 +374,8 @@ def completed_info(info: Any, provider: object, where: str) -> Any:
             "a framecast the plugin supports, or a plugin release for this framecast",
             details={"contract_version": info.contract_version},
         )
+    if info.name in RESERVED_PROVIDER_NAMES:
+        raise reserved_name_error(info.name, where)
     derived: dict[str, Any] = {}
     for field, hook in CAPABILITY_HOOKS.items():
         implemented = _implements(provider, hook)

@@ -173,6 +173,10 @@ class Runner:
     """
 
     def __new__(cls, provider: Any = None, **options: Any) -> Any:
+        from ._cheapest import Cheapest, is_policy
+
+        if is_policy(provider, options.get("env"), options.get("config")):
+            return Cheapest(**options)
         # Several providers ("kling,runway", a list, or so configured): a failover.
         names = _provider_list(provider, options.get("env"), options.get("config"))
         if names is not None:

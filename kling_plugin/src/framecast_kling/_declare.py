@@ -148,4 +148,10 @@ def provider_info() -> ProviderInfo:
         output_url_lifetime=OUTPUT_URL_LIFETIME,
         suggested_max_running_tasks=SUGGESTED_MAX_RUNNING_TASKS,
         output_follows_image=True,
+        # "No credits will be deducted for failed tasks, regardless of the reason": stated
+        # by Kling's prepaid-resource-pack pricing text as mirrored at
+        # docs.klingai2.org/prepaid-resource-packs and by a third-party pricing digest;
+        # unconfirmed on an official Kling page. A failed task's query also reports
+        # final_unit_deduction where Kling sends it, which the failover prefers.
+        bills_failed_tasks=False,
     )

@@ -121,7 +121,8 @@ def provider_option(function: F) -> F:
     return click.option(
         "--provider",
         metavar="P",
-        help="Provider entry-point name or module:attr "
+        help="Provider entry-point name or module:attr; several, comma-separated, to fail "
+        "over; 'cheapest' to choose by price "
         "(default: FRAMECAST_PROVIDER, framecast.toml, then 'preview').",
     )(function)
 

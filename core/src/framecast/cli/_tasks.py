@@ -303,11 +303,19 @@ async def generate(
         command.log_state(handle, state)
 
     async with command.runner(plugins=[HandleRecorder(submitted)]) as runner:
+        several = _several(runner)
+        if several is not None:
+            several.on_attempt = lambda attempt: out.message(attempt_line(attempt))
         if dry_run:
             prepared = runner.prepare(request)
             cost = runner.estimate(request)
             shown = {"provider": runner.provider_name, **prepared.to_dict()}
             shown["estimate"] = cost.to_dict() if cost is not None else None
+            if several is not None:
+                # Which provider would run it, and why: the order or the ranking.
+                shown["provider"] = several.chosen(request).provider_name
+                shown["choice"] = several.explain(request)
+                out.message(f"framecast: {choice_line(shown['choice'])}")
             _print_object(out, shown)
             return 0
         estimate = _estimate_or_none(runner, request)
@@ -332,6 +340,48 @@ async def generate(
             return 0
         command.remember(result.handle)
         return await _finish_result(command, runner, result, out_path)
+
+
+def _several(runner: Any) -> Any:
+    """The runner when it chooses among providers (a list or a policy), else ``None``."""
+    from .._failover import Failover
+
+    return runner if isinstance(runner, Failover) else None
+
+
+def attempt_line(attempt: Any) -> str:
+    """One provider's part in a request, for stderr as it happens."""
+    model = f" ({attempt.model})" if attempt.model else ""
+    task = f", task {attempt.task_id}" if attempt.task_id else ""
+    cost = (
+        f", cost {attempt.cost:.2f} {attempt.currency or 'USD'}"
+        if attempt.cost is not None and attempt.outcome == "failed"
+        else ""
+    )
+    why = f": {attempt.error}" if attempt.error else ""
+    then = {
+        "skipped": "; not sent",
+        "refused": "; no task was created, trying the next provider",
+        "failed": "; trying the next provider",
+    }.get(attempt.outcome, "")
+    return f"framecast: {attempt.provider}{model} {attempt.outcome}{task}{cost}{why}{then}"
+
+
+def choice_line(choice: Mapping[str, Any]) -> str:
+    """What ``--dry-run`` says on stderr about the choice among providers."""
+    if choice.get("policy") == "cheapest":
+        ranked = choice.get("ranked") or []
+        shown = ", then ".join(
+            f"{q['provider']} ({q['model']}, {q['amount']:.2f} {q['currency']})" for q in ranked
+        )
+        left = "; ".join(f"{o['provider']}: {o['why']}" for o in choice.get("left_out") or [])
+        return f"cheapest in {choice.get('currency')}: {shown}" + (
+            f"; left out: {left}" if left else ""
+        )
+    order = choice.get("order") or []
+    return "providers in order: " + ", ".join(
+        o["provider"] + (f" (skipped: {o['skipped']})" if o.get("skipped") else "") for o in order
+    )
 
 
 def _estimate_or_none(runner: Runner, request: GenerationRequest) -> CostEstimate | None:

@@ -392,6 +392,9 @@ def _provider_info() -> ProviderInfo:
         output_needs_auth=True,
         suggested_max_running_tasks=SUGGESTED_MAX_RUNNING_TASKS,
         contract_version=2,
+        # "You will only be charged if your video is successfully generated"; blocked
+        # videos are not charged (Google's Veo pricing and video pages, as quoted by copies).
+        bills_failed_tasks=False,
     )
 
 
