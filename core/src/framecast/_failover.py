@@ -3,9 +3,9 @@
 ``Runner(["kling", "runway"])`` builds one of these. A request goes to the first provider
 that takes it; the next one is tried only after
 
-- a refusal before any task existed (the provider's own validation, ``NotSupported``,
-  missing or refused credentials, an account problem, rate limits or an unreachable
-  host past the retry policy), or
+- a refusal before any task existed (the provider's own validation or content
+  moderation, ``NotSupported``, missing or refused credentials, an account problem, rate
+  limits or an unreachable host past the retry policy), or
 - a task that ended ``FAILED`` (its charge, where the provider bills failed tasks, counts
   towards the total),
 
@@ -201,13 +201,10 @@ class Failover:
                 continue
             try:
                 handle = await runner.submit(request)
-            except REFUSED_BEFORE_A_TASK as exc:
-                if exc.handle is not None:  # a task exists after all: never a second one
-                    await self._stop(attempts, runner, request, exc)
-                    raise
-                await self._record(attempts, _refused(runner, request, exc))
-                continue
             except FramecastError as exc:
+                if _refused_before_a_task(exc):
+                    await self._record(attempts, _refused(runner, request, exc))
+                    continue
                 await self._stop(attempts, runner, request, exc)
                 raise
             await self._record(
@@ -239,13 +236,10 @@ class Failover:
             estimate = runner.estimate(request)
             try:
                 result = await runner.generate(request, timeout=timeout, on_progress=on_progress)
-            except REFUSED_BEFORE_A_TASK as exc:
-                if exc.handle is not None:  # a task exists after all: never a second one
-                    await self._stop(attempts, runner, request, exc)
-                    raise
-                await self._record(attempts, _refused(runner, request, exc))
-                continue
             except GenerationFailed as exc:
+                if _refused_before_a_task(exc):  # the content refused at submit: no task
+                    await self._record(attempts, _refused(runner, request, exc))
+                    continue
                 if exc.code == "CANCELLED" or exc.handle is None:
                     await self._stop(attempts, runner, request, exc)
                     raise
@@ -265,6 +259,9 @@ class Failover:
                 )
                 continue
             except FramecastError as exc:
+                if _refused_before_a_task(exc):
+                    await self._record(attempts, _refused(runner, request, exc))
+                    continue
                 await self._stop(attempts, runner, request, exc)
                 raise
             await self._record(
@@ -413,6 +410,17 @@ def _provider_of(handle: TaskHandle | Mapping[str, Any] | str | bytes) -> str:
             allowed="a TaskHandle, its dict or its JSON",
         )
     return str(handle.get("provider", ""))
+
+
+def _refused_before_a_task(exc: FramecastError) -> bool:
+    """Whether ``exc`` proves that no task exists, so the next provider may take over:
+    a refusal of the kinds above without a handle, or the provider's content moderation
+    refusing the submit itself (a task that ends ``FAILED`` is counted apart)."""
+    if exc.handle is not None:  # a task exists after all: never a second one
+        return False
+    if isinstance(exc, REFUSED_BEFORE_A_TASK):
+        return True
+    return isinstance(exc, GenerationFailed) and exc.details.get("phase") == "submit"
 
 
 def _refused(runner: Runner, request: GenerationRequest, exc: FramecastError) -> Attempt:
