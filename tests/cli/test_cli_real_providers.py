@@ -191,3 +191,55 @@ def test_kling_lost_create_answer_is_found_not_paid_twice(
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert kling.tasks_created == 1
+
+
+# ------------------------------------------------------------------- several providers
+
+
+@pytest.fixture
+def both(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    from tests.core.test_failover import Fakes
+
+    fakes = Fakes()
+    monkeypatch.chdir(tmp_path)
+    for variable, value in fakes.env.items():
+        monkeypatch.setenv(variable, value)
+    for variable in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "ARK_API_KEY", "LUMAAI_API_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    wire(monkeypatch, fakes.handler, fakes.clock)
+    return fakes
+
+
+def test_failover_prints_each_attempt_on_stderr(invoke: Callable[..., Result], both: Any) -> None:
+    from framecast_kling.testing import business_error
+
+    both.kling.inject("create", business_error(1102))
+    result = invoke(
+        "generate", str(ASTRONAUT), "--prompt", "The astronaut waves", "--provider",
+        "kling,runway", "--duration", "5", "--json",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    assert "framecast: kling refused: kling refused the account" in result.stderr
+    assert "trying the next provider" in result.stderr
+    assert "framecast: runway (gen4_turbo) succeeded" in result.stderr
+    shown = one_json_object(result)
+    assert [a["outcome"] for a in shown["attempts"]] == ["refused", "succeeded"]
+    assert both.created == (0, 1)
+
+
+def test_cheapest_dry_run_explains_the_choice_and_sends_nothing(
+    invoke: Callable[..., Result], both: Any
+) -> None:
+    result = invoke(
+        "generate", str(ASTRONAUT), "--prompt", "The astronaut waves", "--provider",
+        "cheapest", "--duration", "5", "--dry-run", "--json",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    shown = one_json_object(result)
+    assert shown["provider"] == "kling"
+    assert shown["choice"]["policy"] == "cheapest" and shown["choice"]["chosen"] == "kling"
+    assert [q["provider"] for q in shown["choice"]["ranked"]] == ["kling", "runway"]
+    assert "cheapest in USD: kling" in result.stderr
+    assert both.kling.requests == 0 and both.runway.requests == 0
