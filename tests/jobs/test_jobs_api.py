@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from framecast import GenerationRequest, ValidationError
@@ -196,3 +197,35 @@ def test_a_newer_schema_is_refused(database: str, fakes: Fakes) -> None:
         c.execute("UPDATE framecast_jobs_meta SET value = '99'")
     with pytest.raises(ConfigurationError, match="schema version 99"):
         Jobs(database)
+
+
+async def test_a_job_through_a_provider_list_records_every_attempt(
+    database: str, fakes: Fakes
+) -> None:
+    from framecast import Failover
+    from framecast_kling.testing import business_error
+
+    single = fakes.factory()
+
+    def factory(name: str) -> Any:
+        if "," not in name:
+            return single(name)
+        failover = Failover(name.split(","), env={})
+        failover.runners = tuple(single(n) for n in name.split(","))  # on the fakes
+        return failover
+
+    fakes.kling.inject("create", business_error(1102))  # Kling's resource pack is empty
+    with Jobs(database, runner_factory=factory, poll_chunk=30) as jobs:
+        job = await jobs.submit(request(), provider="kling,runway")
+        async with jobs.worker(worker_id="w1", providers=["kling,runway"]):
+            done = await jobs.wait(job.id, timeout=60)
+
+    assert done.state == "succeeded"
+    attempts = [e.detail or {} for e in done.events if e.kind == "attempt"]
+    assert [(a["provider"], a["outcome"]) for a in attempts] == [
+        ("kling", "refused"),
+        ("runway", "succeeded"),
+    ]
+    assert "depleted" in attempts[0]["error"]
+    assert attempts[1]["task_id"] in fakes.runway.tasks
+    assert (fakes.kling.tasks_created, fakes.runway.tasks_created) == (0, 1)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from dbos import DBOS
 from framecast import (
+    Failover,
     FramecastError,
     GenerationFailed,
     OutcomeUnknown,
@@ -342,7 +343,14 @@ class Worker:
         )
         request = _requests.from_data(job.request)
         try:
-            handle = await runner.submit(request)
+            if isinstance(runner, Failover):
+                # Several providers: each one's part lands in the job's timeline.
+                handle = await runner.submit(
+                    request,
+                    on_attempt=lambda a: store.event(job_id, "attempt", a.to_dict()),
+                )
+            else:
+                handle = await runner.submit(request)
         except OutcomeUnknown as exc:
             store.update(
                 job_id, "outcome_unknown", exc.details, state="outcome_unknown", error=_err(exc)
