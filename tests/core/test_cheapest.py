@@ -3,7 +3,6 @@ the request lowest, in one currency, within max_cost; against the protocol fakes
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import httpx

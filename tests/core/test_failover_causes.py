@@ -198,9 +198,7 @@ STOPS: list[tuple[str, str, Setup, bool]] = [
     (
         "runway",
         "read timeout after the create was sent",
-        lambda f: f.runway.inject(
-            "POST", "/v1/image_to_video", runway_faults.read_timeout_after()
-        ),
+        lambda f: f.runway.inject("POST", "/v1/image_to_video", runway_faults.read_timeout_after()),
         True,
     ),
     (

@@ -219,7 +219,8 @@ class Cheapest(Failover):
         reasons = "; ".join(f"{provider}: {why}" for provider, _, why in left_out)
         return ValidationError(
             "no installed provider can take this request at a known price in "
-            f"{self.currency}" + (f" within max_cost {self.max_cost:g}" if self.max_cost else "")
+            f"{self.currency}"
+            + (f" within max_cost {self.max_cost:g}" if self.max_cost else "")
             + (f": {reasons}" if reasons else ": no online provider is installed"),
             field="provider",
             value=POLICY_NAME,

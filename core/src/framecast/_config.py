@@ -80,7 +80,7 @@ class ConfigKey:
 #: The top level of the file.
 TOP_LEVEL_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey(
-        "provider", "str", doc="a provider name, a list of names to fail over, or \"cheapest\""
+        "provider", "str", doc='a provider name, a list of names to fail over, or "cheapest"'
     ),
     ConfigKey("model", "str", doc="a model name"),
     ConfigKey("timeout", "number", minimum=0, doc="seconds, > 0", unit="seconds"),

@@ -88,9 +88,8 @@ class Failover:
         on_attempt: AttemptCallback | None = None,
         **runner_options: Any,
     ) -> None:
-        from ._runner import Runner
-
         from ._plugins import RESERVED_PROVIDER_NAMES
+        from ._runner import Runner
 
         if not providers:
             raise ConfigurationError("a provider list must name at least one provider")
@@ -98,7 +97,7 @@ class Failover:
         if policies:
             raise ConfigurationError(
                 f"{policies[0]!r} is a policy that chooses a provider, not a provider: use it "
-                "alone (provider = \"cheapest\"), not in a provider list"
+                'alone (provider = "cheapest"), not in a provider list'
             )
         # Building a Runner opens nothing (connections open at the first request).
         runners = [Runner(provider, max_cost=max_cost, **runner_options) for provider in providers]
