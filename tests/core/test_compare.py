@@ -158,22 +158,41 @@ def test_a_named_model_limits_the_quotes_to_it() -> None:
     assert {(q.provider, q.model) for q in quotes} == {("dollars", "dear"), ("yuan", "dear")}
 
 
+@pytest.fixture(scope="module")
+def small_image(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small PNG every provider accepts: fitting it per combination stays cheap."""
+    from PIL import Image
+
+    path = tmp_path_factory.mktemp("compare") / "small.png"
+    Image.new("RGB", (512, 512), (40, 90, 160)).save(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("mode", [Mode.TEXT, Mode.IMAGE], ids=["text", "image"])
 @pytest.mark.parametrize("entry", [e.name for e in list_providers()])
 def test_each_installed_provider_is_quoted_as_its_own_estimate_for_every_combination(
-    entry: str,
+    entry: str, mode: Mode, small_image: str
 ) -> None:
-    """Every declared model x ratio x duration of every installed plugin: the quote is the
-    price that plugin's own ``estimate`` gives for the same request."""
+    """Every declared model x mode x ratio x duration of every installed plugin: the quote
+    is the price that plugin's own ``estimate`` gives for the same request."""
     runner = Runner(entry, env={})
     checked = 0
+    image = small_image if mode is Mode.IMAGE else None
     for model in runner.info.models:
-        if model.kind != "video" or model.withdrawn or Mode.TEXT not in model.modes:
+        if model.kind != "video" or model.withdrawn or mode not in model.modes:
             continue
         ratios = model.ratios or (None,)
+        if image is not None:
+            # The image's aspect decides what is sent; every duration still prices apart.
+            ratios = (model.default_ratio or ratios[0],)
         durations = model.durations or (None,)
         for ratio, duration in itertools.product(ratios, durations):
             request = GenerationRequest(
-                prompt="a lighthouse at dusk", ratio=ratio, duration=duration, model=model.name
+                prompt="a lighthouse at dusk",
+                image=image,
+                ratio=ratio,
+                duration=duration,
+                model=model.name,
             )
             quotes = compare(request, providers=[entry], include_excluded=True)
             assert len(quotes) == 1, (model.name, ratio, duration, quotes)
