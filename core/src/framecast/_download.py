@@ -119,20 +119,18 @@ async def _fetch_with_retries(
     handle: TaskHandle | None,
 ) -> Path:
     """``_fetch`` within the retry policy: a paid output is worth another attempt."""
-    policy = runner.retry_policy
-    attempt = 0
-    while True:
-        attempt += 1
+    async for attempt in runner.retry_policy.attempts(runner.clock):
         try:
             return await _fetch(runner, url, dest, on_progress)
         except _Retryable as exc:
-            if attempt >= policy.max_attempts:
+            if attempt.last:
                 raise ProviderError(
-                    f"{exc.message} ({attempt} attempts); the output stays with the provider "
-                    "until its URL expires: download it again later",
+                    f"{exc.message} ({attempt.number} attempts); the output stays with the "
+                    "provider until its URL expires: download it again later",
                     handle=handle,
                 ) from None
-            await runner.clock.sleep(policy.delay(attempt, exc.retry_after))
+            attempt.retry(exc.retry_after, reason=exc.message)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _expired(output: Output, runner: Runner) -> bool:

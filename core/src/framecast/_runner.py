@@ -62,7 +62,7 @@ from ._models import (
     TaskState,
     TaskStatus,
 )
-from ._retry import RetryPolicy, backoff
+from ._retry import DeadlineReached, RetryPolicy
 from ._submitted import SubmittedTasks, _claims_of_this_call
 
 if TYPE_CHECKING:
@@ -607,10 +607,8 @@ class Runner:
         key = p.request.idempotency_key or ""
         window_start = self._now_iso()
         ambiguous = False
-        attempt = 0
         last: Classification | None = None
-        while True:
-            attempt += 1
+        async for attempt in policy.attempts(self.clock):
             if state["cancel"] and not ambiguous:
                 raise asyncio.CancelledError()
             track.sent = False
@@ -633,7 +631,7 @@ class Runner:
                 last = classification
                 logger.debug(
                     "submit attempt %d of %s: %s (%s)",
-                    attempt,
+                    attempt.number,
                     p.model.name,
                     classification.outcome.value,
                     classification.message,
@@ -645,24 +643,25 @@ class Runner:
             outcome = classification.outcome
             if outcome in (Outcome.RETRY, Outcome.RATE_LIMITED):
                 track.sent = False  # refused: no task exists, so a cancel need not wait
-                if attempt >= policy.max_attempts or state["cancel"]:
+                if attempt.last or state["cancel"]:
                     if ambiguous:
                         raise self._outcome_unknown(p, window_start, last)
                     if outcome is Outcome.RATE_LIMITED:
                         raise RateLimited(
                             f"{self.provider_name} rate-limited the submit "
-                            f"{attempt} times ({classification.message}); no task was created, "
-                            "it is safe to try again later",
-                            details={"code": classification.code, "attempts": attempt},
+                            f"{attempt.number} times ({classification.message}); no task was "
+                            "created, it is safe to try again later",
+                            details={"code": classification.code, "attempts": attempt.number},
                         )
                     # Exit 4's promise holds: the server refused or was never reached.
                     raise RateLimited(
                         f"{self.provider_name} was unavailable (refused, rate-limited or "
-                        f"unreachable) for the submit {attempt} times ({classification.message}); "
-                        "no task was created, it is safe to try again later",
-                        details={"code": classification.code, "attempts": attempt},
+                        f"unreachable) for the submit {attempt.number} times "
+                        f"({classification.message}); no task was created, it is safe to try "
+                        "again later",
+                        details={"code": classification.code, "attempts": attempt.number},
                     )
-                await self.clock.sleep(policy.delay(attempt, classification.retry_after))
+                attempt.retry(classification.retry_after)
                 continue
             if outcome in (Outcome.AMBIGUOUS, Outcome.TRANSIENT, Outcome.UNREADABLE):
                 ambiguous = state["ambiguous"] = True
@@ -670,11 +669,12 @@ class Runner:
                     found = await self._dedupe(p, key, policy.dedupe_lookups)
                     if found is not None:
                         return self._complete_handle(found, p)
-                    if attempt >= policy.max_attempts:
+                    if attempt.last:
                         raise self._outcome_unknown(p, window_start, last)
-                    continue  # resubmit with the same key
-                if self.retry_ambiguous_submit and attempt < policy.max_attempts:
-                    await self.clock.sleep(policy.delay(attempt, classification.retry_after))
+                    attempt.again()  # resubmit with the same key (the lookups waited)
+                    continue
+                if self.retry_ambiguous_submit and not attempt.last:
+                    attempt.retry(classification.retry_after)
                     continue
                 raise self._outcome_unknown(p, window_start, last)
             if ambiguous and self.info.supports_dedupe:
@@ -685,11 +685,12 @@ class Runner:
                 if outcome is Outcome.INVALID:
                     raise self._outcome_unknown(p, window_start, last)
             raise self._error_for(classification, None, phase="submit")
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _dedupe(self, p: _Prepared, key: str, lookups: int) -> TaskHandle | None:
-        for i in range(lookups):
-            if i:
-                await self.clock.sleep(self.retry_policy.dedupe_spacing)
+        spacing = self.retry_policy.dedupe_spacing
+        async for attempt in self.retry_policy.attempts(self.clock, limit=lookups):
+            attempt.pause(spacing)  # the next lookup, if one is needed
             try:
                 found = await self._hook.find_submitted(
                     prepared=p.prepared, idempotency_key=key, http=self._http()
@@ -925,21 +926,18 @@ class Runner:
     async def poll(self, handle: TaskHandle | Mapping[str, Any] | str) -> TaskState:
         """One status read (transient errors retried within the retry policy)."""
         handle = self.load_handle(handle)
-        attempt = 0
-        while True:
-            attempt += 1
+        async for attempt in self.retry_policy.attempts(self.clock):
             try:
                 return await self._poll_once(handle)
             except _Transient as t:
-                if attempt >= self.retry_policy.max_attempts:
+                if attempt.last:
                     raise ProviderError(
-                        f"{self.provider_name}: status read failed {attempt} times "
+                        f"{self.provider_name}: status read failed {attempt.number} times "
                         f"({t.classification.message}); the task is not lost: poll again later",
                         handle=handle,
                     ) from None
-                await self.clock.sleep(
-                    self.retry_policy.delay(attempt, t.classification.retry_after)
-                )
+                attempt.retry(t.classification.retry_after)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _gate_ticket(self) -> GateTicket:
         """A gate slot for the next hook call's first request, taken before the hook runs
@@ -1021,62 +1019,43 @@ class Runner:
         deadline = None if limit is None else started + limit
         interval = self._interval_for(handle)
         polls = 0
-        failures = 0
-        throttled = 0
-        last_error = ""
         try:
-            while True:
+            async for attempt in self.retry_policy.attempts(clock, limit=None, deadline=deadline):
                 try:
                     state = await self._poll_once(handle)
-                    failures = 0
                 except _Transient as t:
-                    failures += 1
                     last_error = t.classification.message or ""
-                    delay = max(
-                        interval, self.retry_policy.delay(failures, t.classification.retry_after)
-                    )
                     logger.debug("poll of %s failed (%s); retrying", handle.task_id, last_error)
-                    await self._sleep_or_timeout(handle, delay, deadline, limit, last_error)
+                    attempt.retry(
+                        t.classification.retry_after, at_least=interval, reason=last_error
+                    )
                     continue
                 polls += 1
                 if state.status.is_terminal:
                     return await self._finish(handle, state, started, polls, estimate, notes)
                 await self._emit_progress(handle, state, on_progress)
                 if state.status is TaskStatus.THROTTLED:
-                    throttled += 1
                     base = interval if interval > 0 else 1.0
-                    delay = backoff(base, max(THROTTLED_BACKOFF_CAP, interval), throttled)
+                    cap = max(THROTTLED_BACKOFF_CAP, interval)
+                    attempt.slow_down(base, cap, reason=state.status.value)
                 else:
-                    throttled = 0
-                    delay = interval
-                await self._sleep_or_timeout(handle, delay, deadline, limit, state.status.value)
+                    attempt.pause(interval, reason=state.status.value)
+        except DeadlineReached as reached:
+            exc = TaskTimeout(
+                f"task {handle.task_id} still running after {limit:g} s (last: {reached.reason}); "
+                "it keeps running and is not lost: wait for it again with its handle; "
+                "never resubmit",
+                handle=handle,
+                details={"timeout": limit, "last_status": reached.reason},
+            )
+            await self._notify("on_failed", handle=handle, error=exc)
+            raise exc from None
         except FramecastError as exc:
             if exc.handle is None:
                 exc.handle = handle
             await self._notify("on_failed", handle=handle, error=exc)
             raise
-
-    async def _sleep_or_timeout(
-        self,
-        handle: TaskHandle,
-        delay: float,
-        deadline: float | None,
-        limit: float | None,
-        last: str,
-    ) -> None:
-        if deadline is not None:
-            remaining = deadline - self.clock.monotonic()
-            if remaining < delay:
-                if remaining > 0:
-                    await self.clock.sleep(remaining)
-                raise TaskTimeout(
-                    f"task {handle.task_id} still running after {limit:g} s (last: {last}); it "
-                    "keeps running and is not lost: wait for it again with its handle; "
-                    "never resubmit",
-                    handle=handle,
-                    details={"timeout": limit, "last_status": last},
-                )
-        await self.clock.sleep(delay)
+        raise AssertionError("unreachable: a wait without limit ends by returning or raising")
 
     def _interval_for(self, handle: TaskHandle) -> float:
         base = handle.base_url or self.base_url
@@ -1219,9 +1198,7 @@ class Runner:
                 allowed=[True],
                 handle=handle,
             )
-        attempt = 0
-        while True:
-            attempt += 1
+        async for attempt in self.retry_policy.attempts(self.clock):
             try:
                 await self._hook.cancel(handle=handle, http=self._http(), delete=delete)
                 break
@@ -1233,10 +1210,11 @@ class Runner:
                 c = self._classify(exc, "cancel", None)
                 if c.outcome is Outcome.NOT_FOUND:
                     break  # already gone: safe to ignore
-                if c.outcome in (Outcome.TRANSIENT, Outcome.RATE_LIMITED, Outcome.RETRY) and (
-                    attempt < self.retry_policy.max_attempts
+                if (
+                    c.outcome in (Outcome.TRANSIENT, Outcome.RATE_LIMITED, Outcome.RETRY)
+                    and not attempt.last
                 ):
-                    await self.clock.sleep(self.retry_policy.delay(attempt, c.retry_after))
+                    attempt.retry(c.retry_after)
                     continue
                 raise self._error_for(c, handle, phase="cancel") from None
         self._cancelled.add(handle.task_id)
