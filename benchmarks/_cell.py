@@ -63,7 +63,7 @@ class _Gate:
     """framecast's FIFO gate around each request, or nothing (``size <= 0``)."""
 
     def __init__(self, size: int) -> None:
-        from framecast._http import FifoGate
+        from framecast._gate import FifoGate
 
         self.gate = FifoGate(size)
 
@@ -105,7 +105,7 @@ async def _framecast(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
         )
     if eager:
-        from framecast._http import default_transport
+        from framecast._pool import default_transport
 
         # The sharded pool opening a connection for every request the gate admits, as it
         # did before the connection ramp (docs/performance.md, fix 2).

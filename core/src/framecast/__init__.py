@@ -75,8 +75,8 @@ _EXPORTS: dict[str, str] = {
     "HOOKSPEC_VERSION": ".hookspecs",
     # running
     "Runner": "._runner",
-    "SyncRunner": "._runner",
-    "generate": "._runner",
+    "SyncRunner": "._sync",
+    "generate": "._sync",
     "SubmittedTask": "._submitted",
     "SubmittedTasks": "._submitted",
     "RetryPolicy": "._retry",
@@ -156,6 +156,7 @@ if TYPE_CHECKING:
     from ._provider import Provider
     from ._ratios import nearest_ratio, parse_ratio, reduced_ratio, same_aspect
     from ._retry import RetryPolicy, parse_retry_after
-    from ._runner import Runner, SyncRunner, generate
+    from ._runner import Runner
     from ._submitted import SubmittedTask, SubmittedTasks
+    from ._sync import SyncRunner, generate
     from .hookspecs import HOOKSPEC_VERSION, hookimpl

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ProviderError, ValidationError
+from ._errors import FramecastError, ProviderError, ValidationError
 from ._images import sniff_media_type
+from ._models import GenerationResult, Output, TaskHandle
+from ._polling import fresh_output, make_output
 
 if TYPE_CHECKING:
-    from ._models import Output, TaskHandle
-    from ._runner import Runner
+    from ._session import Session
 
 _EXPIRED_STATUSES = (401, 403, 404, 410)
 
@@ -39,15 +40,48 @@ def check_destination(dest: Path, name: str = "out") -> None:
         )
 
 
+async def download(
+    session: Session,
+    target: GenerationResult | Output | TaskHandle | str,
+    dest: Path,
+    on_progress: Callable[[int, int | None], Any] | None,
+) -> Path:
+    """Save a result's, a task's or a URL's output to ``dest`` (``Runner.download``)."""
+    handle: TaskHandle | None = None
+    if isinstance(target, GenerationResult):
+        handle = target.handle
+        if not target.outputs:
+            raise ValidationError(
+                "the result has no outputs to download",
+                field="result",
+                value=target.status.value,
+                allowed="a SUCCEEDED result",
+            )
+        output = target.outputs[0]
+    elif isinstance(target, TaskHandle):
+        handle = target
+        output = await fresh_output(session, handle)
+    elif isinstance(target, Output):
+        output = target
+    else:
+        output = make_output(session, str(target))
+    try:
+        return await download_output(session, output, dest, handle, on_progress)
+    except FramecastError as exc:
+        if exc.handle is None:
+            exc.handle = handle  # the output is paid for: say which task to fetch it from
+        raise
+
+
 async def download_output(
-    runner: Runner,
+    session: Session,
     output: Output,
     dest: Path,
     handle: TaskHandle | None,
     on_progress: Callable[[int, int | None], Any] | None,
 ) -> Path:
     try:
-        return await _download(runner, output, dest, handle, on_progress)
+        return await _download(session, output, dest, handle, on_progress)
     except OSError as exc:
         # The local disk refused (a parent that is a file, no permission, disk full): the
         # output is still at the provider, so the error carries the task to fetch it from.
@@ -62,15 +96,15 @@ async def download_output(
 
 
 async def _download(
-    runner: Runner,
+    session: Session,
     output: Output,
     dest: Path,
     handle: TaskHandle | None,
     on_progress: Callable[[int, int | None], Any] | None,
 ) -> Path:
     url = output.url
-    if handle is not None and _expired(output, runner):
-        output = await runner._fresh_output(handle)
+    if handle is not None and _expired(output, session):
+        output = await fresh_output(session, handle)
         url = output.url
     if url.startswith("file:"):
         return _copy_file(url, dest, on_progress)
@@ -82,16 +116,16 @@ async def _download(
             allowed="https:// or file:// URLs",
         )
     try:
-        return await _fetch_with_retries(runner, url, dest, on_progress, handle)
+        return await _fetch_with_retries(session, url, dest, on_progress, handle)
     except _Expired:
         if handle is None:
             raise ProviderError(
                 f"the output URL has expired or is refused ({url.split('?')[0]}); pass the "
                 "result or handle to download() so a fresh URL can be fetched"
             ) from None
-        fresh = await runner._fresh_output(handle)
+        fresh = await fresh_output(session, handle)
         try:
-            return await _fetch_with_retries(runner, fresh.url, dest, on_progress, handle)
+            return await _fetch_with_retries(session, fresh.url, dest, on_progress, handle)
         except _Expired:
             raise ProviderError(
                 "the provider refused a freshly polled output URL", handle=handle
@@ -112,16 +146,16 @@ class _Retryable(Exception):
 
 
 async def _fetch_with_retries(
-    runner: Runner,
+    session: Session,
     url: str,
     dest: Path,
     on_progress: Callable[[int, int | None], Any] | None,
     handle: TaskHandle | None,
 ) -> Path:
     """``_fetch`` within the retry policy: a paid output is worth another attempt."""
-    async for attempt in runner.retry_policy.attempts(runner.clock):
+    async for attempt in session.retry_policy.attempts(session.clock):
         try:
-            return await _fetch(runner, url, dest, on_progress)
+            return await _fetch(session, url, dest, on_progress)
         except _Retryable as exc:
             if attempt.last:
                 raise ProviderError(
@@ -133,7 +167,7 @@ async def _fetch_with_retries(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _expired(output: Output, runner: Runner) -> bool:
+def _expired(output: Output, session: Session) -> bool:
     if not output.expires_at:
         return False
     import datetime as dt
@@ -142,15 +176,15 @@ def _expired(output: Output, runner: Runner) -> bool:
         when = dt.datetime.fromisoformat(output.expires_at)
     except ValueError:
         return False
-    return when.timestamp() <= runner.clock.time()
+    return when.timestamp() <= session.clock.time()
 
 
 async def _fetch(
-    runner: Runner, url: str, dest: Path, on_progress: Callable[[int, int | None], Any] | None
+    session: Session, url: str, dest: Path, on_progress: Callable[[int, int | None], Any] | None
 ) -> Path:
     import httpx
 
-    client = runner._downloads()
+    client = session.downloads()
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)

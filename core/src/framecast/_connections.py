@@ -1,0 +1,92 @@
+"""The connections a runner uses: its FIFO gate, its running-task slots, the provider's
+client (credentials for the provider's own origins only) and the credential-free client
+for image fetches and output downloads.
+
+    connections = Connections(plan, auth=lambda: hook.auth())
+    ticket = await connections.ticket()        # a gate slot, before the hook builds its request
+    response = await connections.provider_client().get("/v1/tasks/1")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+import httpx
+
+from ._auth import OriginAuth
+from ._gate import FifoGate, GateTicket
+from ._http import GatedTransport, ProviderClient
+from ._pool import default_transport
+
+__all__ = ["ConnectionPlan", "Connections"]
+
+
+@attrs.frozen
+class ConnectionPlan:
+    """What every set of connections of one runner is built from."""
+
+    base_url: str
+    transport: httpx.AsyncBaseTransport | None
+    connect_timeout: float
+    read_timeout: float
+    max_in_flight_requests: int
+    max_running_tasks: int
+    trusted_origins: frozenset[tuple[str, str, int | None]]
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+
+
+class Connections:
+    """One gate, one set of slots and two lazily built clients."""
+
+    def __init__(self, plan: ConnectionPlan, auth: Callable[[], httpx.Auth | None]) -> None:
+        self.plan = plan
+        self._auth = auth
+        self.gate = FifoGate(plan.max_in_flight_requests)
+        self.slots = FifoGate(plan.max_running_tasks)
+        self._client: ProviderClient | None = None
+        self._download_client: httpx.AsyncClient | None = None
+
+    async def ticket(self) -> GateTicket:
+        """A gate slot for the next hook call's first request, taken before the hook runs;
+        the caller hands it back when the hook returns."""
+        await self.gate.acquire()
+        return GateTicket(self.gate)
+
+    def provider_client(self) -> ProviderClient:
+        if self._client is None:
+            plan = self.plan
+            limit = plan.max_in_flight_requests if plan.max_in_flight_requests > 0 else None
+            inner = plan.transport or default_transport(limit)
+            auth = self._auth()
+            wrapped = OriginAuth(auth, plan.trusted_origins) if auth is not None else None
+            base = plan.base_url if plan.base_url.startswith(("http://", "https://")) else ""
+            self._client = ProviderClient(
+                base_url=base,
+                transport=GatedTransport(inner, self.gate),
+                auth=wrapped,
+                timeout=plan.timeout,
+                follow_redirects=False,
+            )
+        return self._client
+
+    def download_client(self) -> httpx.AsyncClient:
+        """A client with no credentials at all, for image fetches and output downloads."""
+        if self._download_client is None:
+            self._download_client = httpx.AsyncClient(
+                transport=self.plan.transport,
+                timeout=self.plan.timeout,
+                follow_redirects=True,
+            )
+        return self._download_client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._download_client is not None:
+            await self._download_client.aclose()
+            self._download_client = None
