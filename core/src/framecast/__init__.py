@@ -77,6 +77,8 @@ _EXPORTS: dict[str, str] = {
     "Runner": "._runner",
     "SyncRunner": "._sync",
     "generate": "._sync",
+    "compare": "._compare",
+    "Quote": "._compare",
     "SubmittedTask": "._submitted",
     "SubmittedTasks": "._submitted",
     "RetryPolicy": "._retry",
@@ -109,6 +111,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from ._camera import CAMERA_PHRASES, IDENTITY_PREFIX, CameraMove, compose_prompt, prompt_length
     from ._clock import Clock, SystemClock
+    from ._compare import Quote, compare
     from ._defaults import declared_ratio_plan, prompt_camera_plan
     from ._errors import (
         AccountError,

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator, Iterable
 
 import httpx
 
-__all__ = ["OriginAuth", "origin_of"]
+__all__ = ["OriginAuth", "OutputAuth", "origin_of"]
 
 
 def origin_of(url: httpx.URL | str) -> tuple[str, str, int | None]:
@@ -44,3 +44,50 @@ class OriginAuth(httpx.Auth):
                 next_request = await flow.asend(response)
             except StopAsyncIteration:
                 break
+
+
+class OutputAuth(httpx.Auth):
+    """The provider's auth for output downloads from its own origins, following redirects
+    itself: each hop is a fresh request, signed only when its origin is trusted. (httpx's
+    own redirects keep every header but ``Authorization`` on a cross-host hop, so an API-key
+    header would follow a redirect to a CDN.) Use on a client with ``follow_redirects=False``.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.Auth,
+        origins: Iterable[tuple[str, str, int | None]],
+        max_redirects: int = 10,
+    ) -> None:
+        self._inner = inner
+        self._origins = frozenset(origins)
+        self._max_redirects = max_redirects
+
+    def __repr__(self) -> str:
+        return f"OutputAuth({type(self._inner).__name__}, {len(self._origins)} origins)"
+
+    async def _signed(self, request: httpx.Request) -> httpx.Request:
+        if origin_of(request.url) not in self._origins:
+            return request
+        flow = self._inner.async_auth_flow(request)
+        signed = await flow.__anext__()
+        await flow.aclose()
+        return signed
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        headers = request.headers.copy()  # before any credential is added
+        headers.pop("host", None)  # each hop names its own host
+        for _ in range(self._max_redirects):
+            response = yield await self._signed(request)
+            location = response.headers.get("location")
+            if not response.is_redirect or not location:
+                return
+            request = httpx.Request(
+                "GET",
+                request.url.join(location),
+                headers=headers,
+                extensions=request.extensions,
+            )
+        yield await self._signed(request)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import attrs
 import httpx
 
-from ._auth import OriginAuth
+from ._auth import OriginAuth, OutputAuth, origin_of
 from ._gate import FifoGate, GateTicket
 from ._http import GatedTransport, ProviderClient
 from ._pool import default_transport
@@ -33,6 +33,7 @@ class ConnectionPlan:
     max_in_flight_requests: int
     max_running_tasks: int
     trusted_origins: frozenset[tuple[str, str, int | None]]
+    output_needs_auth: bool = False  # outputs on the provider's origins need its key
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -49,6 +50,7 @@ class Connections:
         self.slots = FifoGate(plan.max_running_tasks)
         self._client: ProviderClient | None = None
         self._download_client: httpx.AsyncClient | None = None
+        self._auth_download_client: httpx.AsyncClient | None = None
 
     async def ticket(self) -> GateTicket:
         """A gate slot for the next hook call's first request, taken before the hook runs;
@@ -73,8 +75,16 @@ class Connections:
             )
         return self._client
 
-    def download_client(self) -> httpx.AsyncClient:
-        """A client with no credentials at all, for image fetches and output downloads."""
+    def download_client(self, url: str | None = None) -> httpx.AsyncClient:
+        """A client with no credentials at all, for image fetches and output downloads;
+        for an output ``url`` on the provider's own origins when the provider declares
+        ``output_needs_auth``, one that signs it (and no redirect elsewhere)."""
+        if (
+            url is not None
+            and self.plan.output_needs_auth
+            and origin_of(url) in self.plan.trusted_origins
+        ):
+            return self._output_client()
         if self._download_client is None:
             self._download_client = httpx.AsyncClient(
                 transport=self.plan.transport,
@@ -83,7 +93,22 @@ class Connections:
             )
         return self._download_client
 
+    def _output_client(self) -> httpx.AsyncClient:
+        if self._auth_download_client is None:
+            auth = self._auth()
+            plan = self.plan
+            self._auth_download_client = httpx.AsyncClient(
+                transport=plan.transport,
+                auth=OutputAuth(auth, plan.trusted_origins) if auth is not None else None,
+                timeout=plan.timeout,
+                follow_redirects=False,
+            )
+        return self._auth_download_client
+
     async def aclose(self) -> None:
+        if self._auth_download_client is not None:
+            await self._auth_download_client.aclose()
+            self._auth_download_client = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None

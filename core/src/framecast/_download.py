@@ -1,4 +1,5 @@
-"""Downloading outputs: ``https://`` through the credential-free client, ``file://`` copied;
+"""Downloading outputs: ``https://`` through the credential-free client (or, for a provider
+whose outputs need its key, a client that signs its own origins only), ``file://`` copied;
 written atomically and checked by magic bytes."""
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ async def _fetch(
 ) -> Path:
     import httpx
 
-    client = session.downloads()
+    client = session.downloads(url)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)

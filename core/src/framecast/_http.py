@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from ._auth import OriginAuth, origin_of
+from ._auth import OriginAuth, OutputAuth, origin_of
 from ._gate import FifoGate, GateTicket, current_ticket
 from ._pool import ShardedPool, default_transport
 
@@ -24,6 +24,7 @@ __all__ = [
     "GateTicket",
     "GatedTransport",
     "OriginAuth",
+    "OutputAuth",
     "ProviderClient",
     "ShardedPool",
     "SubmitTrack",

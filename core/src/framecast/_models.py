@@ -374,6 +374,10 @@ class ProviderInfo:
     credential_variables: tuple[str, ...] = ()
     poll_floor: float = 0.0  # seconds between polls, against official hosts
     output_url_lifetime: float | None = None  # seconds
+    #: Output URLs on the provider's own origins (the configured base URL and the official
+    #: hosts) are downloaded with ``auth()``'s credentials; a redirect to any other host
+    #: never carries them. ``False``: outputs are public or presigned, fetched without.
+    output_needs_auth: bool = False
     #: Filled in by the core from the hooks implemented (``find_submitted``, ``cancel``):
     #: leave unset. ``None`` only on an info the core has not seen yet.
     supports_dedupe: bool | None = None
@@ -385,6 +389,8 @@ class ProviderInfo:
     docs_url: str = ""
     #: The contract version (``framecast.HOOKSPEC_VERSION``) the provider was written for.
     contract_version: int = 1
+    #: Renders on this machine: no network, no charge (``compare`` lists it apart).
+    offline: bool = False
 
     def model(self, name: str) -> ModelInfo | None:
         for model in self.models:
@@ -487,6 +493,12 @@ class PreparedRequest:
     uploads: tuple[PendingUpload, ...] = ()
     notes: tuple[str, ...] = ()
     provider_data: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Filled in by the core from the plans (a provider leaves them unset): the ratio sent
+    #: (or the aspect the image is fitted to), the duration asked for (the model's default
+    #: when the request names none), and how the camera move travels.
+    ratio: str | None = None
+    duration: int | float | None = None
+    camera_method: Literal["prompt", "native", "none"] = "none"
 
     def fingerprint(self) -> str:
         """SHA-256 of the canonical request (no secrets: the body holds none)."""
@@ -536,6 +548,11 @@ class CostEstimate:
     unit_name: str = ""
     formula: str = ""
     confidence: Literal["official", "secondary", "single-source", "unconfirmed"] = "secondary"
+    #: Where the price comes from (a page, a document, a package file) ...
+    source: str = ""
+    #: ... and when it was read there (ISO date, ``YYYY-MM-DD``). Prices change: a quote
+    #: without a date cannot be compared fairly with one that has it.
+    as_of: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -607,8 +624,9 @@ class TaskState:
     failure_message: str | None = None
     retryable: bool | None = None  # a flag only: framecast never resubmits a failed task
     message: str | None = None  # the provider's status detail (Kling task_status_msg)
-    cost: float | None = None  # actual charge in USD, when reported
+    cost: float | None = None  # actual charge in ``cost_currency``, when reported
     cost_units: float | None = None  # actual charge in provider units, when reported
+    cost_currency: str = "USD"  # ISO 4217 code of ``cost`` (a provider's price list's)
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
 
 
@@ -635,6 +653,7 @@ class GenerationResult:
     actual_cost: float | None = None
     notes: tuple[str, ...] = ()
     state: TaskState | None = attrs.field(default=None, repr=False)
+    actual_cost_currency: str = "USD"
 
     @property
     def url(self) -> str | None:
@@ -651,6 +670,7 @@ class GenerationResult:
             "cost": {
                 "estimated": self.estimated_cost.to_dict() if self.estimated_cost else None,
                 "actual": self.actual_cost,
+                "actual_currency": self.actual_cost_currency,
             },
             "elapsed_s": round(self.elapsed_s, 3),
             "polls": self.polls,

@@ -172,7 +172,13 @@ def _build(
         prepared = attrs.evolve(prepared, model=model.name)
     notes.extend(n for n in prepared.notes if n not in notes)
     # The dry run shows every note (nearest ratio, fitting, camera), not only the provider's.
-    return attrs.evolve(prepared, notes=tuple(notes))
+    return attrs.evolve(
+        prepared,
+        notes=tuple(notes),
+        ratio=ratio_plan.wire_value or ratio_plan.fit_aspect,
+        duration=request.duration if request.duration is not None else model.default_duration,
+        camera_method=camera_plan.method,
+    )
 
 
 async def prepare_for_submit(session: Session, request: GenerationRequest) -> Prepared:
@@ -215,6 +221,17 @@ def check_budget(session: Session, p: Prepared) -> None:
             field="max_cost",
             value=max_cost,
             allowed="a model with a known price, or no max_cost",
+        )
+    if p.estimate.currency != "USD":
+        # max_cost is in USD; a price in another currency is not converted (no rates).
+        raise ValidationError(
+            f"max_cost is set to ${max_cost:.2f} (USD) but {p.model.name!r} is priced "
+            f"in {p.estimate.currency} ({p.estimate.amount:.2f} {p.estimate.currency}); "
+            "refusing to submit rather than compare different currencies",
+            field="max_cost",
+            value=max_cost,
+            allowed=f"no max_cost for a price in {p.estimate.currency}",
+            details={"estimate": p.estimate.to_dict()},
         )
     if p.estimate.amount > max_cost:
         raise ValidationError(

@@ -68,8 +68,8 @@ class Runner:
     ``timeout``: default seconds ``wait``/``generate`` wait for a task. ``max_in_flight_requests``:
     FIFO gate width. ``max_running_tasks``: tasks waited on at once (``None``: the provider's
     suggestion, ``0``: no cap). ``max_cost``: refuse requests estimated above it (USD) or
-    with an unknown price. ``retry_ambiguous_submit``: resubmit after an ambiguous failure
-    on providers without dedupe (may pay twice).
+    with an unknown price or a price in another currency. ``retry_ambiguous_submit``:
+    resubmit after an ambiguous failure on providers without dedupe (may pay twice).
 
     ``submitted`` (``SubmittedTasks``) holds every task the provider accepted until its
     caller has the handle; a cancelled call leaves it there for ``runner.submitted.drain()``.
@@ -123,6 +123,7 @@ class Runner:
             max_in_flight_requests=max_in_flight_requests,
             max_running_tasks=max_running_tasks,
             trusted_origins=_trusted_origins(r.info, r.base_url),
+            output_needs_auth=r.info.output_needs_auth,
         )
         limits = Limits(
             timeout=resolve_timeout(timeout, config),

@@ -74,8 +74,8 @@ class Session:
     def http(self) -> ProviderClient:
         return self.connections().provider_client()
 
-    def downloads(self) -> httpx.AsyncClient:
-        return self.connections().download_client()
+    def downloads(self, url: str | None = None) -> httpx.AsyncClient:
+        return self.connections().download_client(url)
 
     async def ticket(self) -> GateTicket:
         return await self.connections().ticket()

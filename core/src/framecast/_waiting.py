@@ -130,6 +130,7 @@ async def _finish(
         polls=polls,
         estimated_cost=options.estimate,
         actual_cost=state.cost,
+        actual_cost_currency=state.cost_currency,
         notes=options.notes,
         state=state,
     )

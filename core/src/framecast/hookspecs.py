@@ -72,12 +72,16 @@ if TYPE_CHECKING:
     )
 
 #: Version of this contract. A provider distribution declares the core versions it supports
-#: and its ``ProviderInfo.contract_version``. Version 1 is the first; a later change to the
-#: contract (callbacks, batch status reads, prices with sources) bumps it and says here what
-#: a version-1 provider keeps getting.
-HOOKSPEC_VERSION = 1
+#: and its ``ProviderInfo.contract_version``. Each change bumps it and says here what an
+#: older provider keeps getting:
+#:
+#: - 1: the first.
+#: - 2: ``estimate`` answers carry the price's ``source`` and ``as_of`` date
+#:   (``framecast.testing.contract`` checks it). A version-1 provider keeps working; its
+#:   quotes show the source as unknown.
+HOOKSPEC_VERSION = 2
 #: The ``ProviderInfo.contract_version`` values this core can drive.
-SUPPORTED_CONTRACT_VERSIONS = frozenset({1})
+SUPPORTED_CONTRACT_VERSIONS = frozenset({1, 2})
 
 hookspec = pluggy.HookspecMarker("framecast")
 hookimpl = pluggy.HookimplMarker("framecast")
@@ -117,7 +121,8 @@ def provider_info() -> ProviderInfo:
     ``default_models`` per ``Mode``; ``official_hosts`` (the poll floor applies to them and
     only they, with the configured base URL, are trusted in a handle); ``default_base_url``
     and ``base_url_variables``; ``credential_variables``; ``poll_floor`` in seconds;
-    ``output_url_lifetime``; ``suggested_max_running_tasks``; provider-wide ``options``;
+    ``output_url_lifetime``; ``output_needs_auth`` (outputs on the provider's own origins are
+    downloaded with ``auth()``); ``suggested_max_running_tasks``; provider-wide ``options``;
     ``contract_version``. ``supports_cancel`` and ``supports_dedupe`` are filled in by the
     core from the hooks implemented (leave them unset).
     """
@@ -191,7 +196,9 @@ def auth() -> httpx.Auth:
     Called once per runner, at the first call that needs the network. Raise
     ``ConfigurationError`` naming the variable to set when a credential is missing. The core
     applies it only to requests for the configured base URL and the official hosts; uploads
-    to presigned URLs and output downloads never see it. An auth flow may re-sign and resend
+    to presigned URLs never see it, nor do output downloads unless the provider declares
+    ``ProviderInfo.output_needs_auth`` (then only those on its own origins, never a
+    redirect elsewhere). An auth flow may re-sign and resend
     once (Kling 1003/1004). Provider-only.
     """
 

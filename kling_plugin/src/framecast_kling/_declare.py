@@ -130,6 +130,7 @@ def provider_info() -> ProviderInfo:
     return ProviderInfo(
         name=NAME,
         display_name="Kling AI",
+        contract_version=2,
         docs_url="https://app.klingai.com/global/dev/document-api",
         models=tuple(model_info(model) for model in MODELS),
         default_models={

@@ -34,6 +34,12 @@ PER_SECOND_PRICES: Mapping[str, Mapping[str | None, float]] = {
     "kling-v3": {"std": 0.6, "pro": 0.8},
 }
 _SECONDARY = {("kling-v3", "std")}  # confirmed by a second, independent source
+#: Where the unit prices were read, and when (Kling's own billing page was not retrieved).
+PRICE_SOURCE = (
+    "inference-sh/grid api/klingai/pricing.md; $0.14 a unit and kling-v3 std also from "
+    "docs.klingai2.org/prepaid-resource-packs"
+)
+PRICES_AS_OF = "2026-08-08"
 
 
 def units_for(model: str, mode: str | None, duration: int, endpoint: str) -> float | None:
@@ -64,4 +70,6 @@ def estimate_cost(
             f"x ${PRICE_PER_UNIT} per unit"
         ),
         confidence="secondary" if (model, mode) in _SECONDARY else "single-source",
+        source=PRICE_SOURCE,
+        as_of=PRICES_AS_OF,
     )

@@ -17,6 +17,12 @@ from framecast import CostEstimate, parse_ratio
 __all__ = ["CREDIT_USD", "PRICES", "estimate_cost"]
 
 CREDIT_USD = 0.01
+#: Where the credit prices were read, and when (the pricing page itself could not be read).
+PRICE_SOURCE = (
+    "$0.01 a credit: Runway's OpenAPI document; credits per model: Runway's skills "
+    "repository and third-party readings of docs.dev.runwayml.com/guides/pricing"
+)
+PRICES_AS_OF = "2026-08-08"
 
 
 @attrs.frozen
@@ -153,4 +159,6 @@ def estimate_cost(
         unit_name="credits",
         formula=f"{charge.formula} x ${CREDIT_USD:g} = ${amount:.2f}",
         confidence="secondary",
+        source=PRICE_SOURCE,
+        as_of=PRICES_AS_OF,
     )

@@ -327,6 +327,7 @@ def _provider_info() -> ProviderInfo:
     return ProviderInfo(
         name=NAME,
         display_name="Runway",
+        contract_version=2,
         docs_url="https://docs.dev.runwayml.com/",
         models=tuple(m.info for m in MODELS),
         default_models={Mode.IMAGE: "gen4_turbo", Mode.TEXT: "veo3.1", Mode.FIRST_LAST: "veo3.1"},

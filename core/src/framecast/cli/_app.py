@@ -412,6 +412,34 @@ def estimate(
 
 
 @cli.command()
+@request_options
+@click.option(
+    "--provider",
+    "providers",
+    metavar="P[,P...]",
+    help="Only these providers (comma-separated); default: every installed one.",
+)
+@click.option("--all", "include_excluded", is_flag=True, help="Also list models left out, and why.")
+@output_options
+@click.pass_context
+def compare(
+    ctx: click.Context,
+    providers: str | None,
+    include_excluded: bool,
+    json_mode: bool,
+    debug: bool,
+    **request_values: Any,
+) -> None:
+    """Price IMAGE + prompt on every installed provider and model (offline, no keys)."""
+    from ._compare import show_quotes
+
+    out = _start(json_mode, debug)
+    names = [p.strip() for p in providers.split(",") if p.strip()] if providers else None
+    factory = _request_factory(request_values)
+    ctx.exit(show_quotes(out, factory, providers=names, include_excluded=include_excluded))
+
+
+@cli.command()
 @click.argument("handle")
 @handle_provider_option
 @output_options

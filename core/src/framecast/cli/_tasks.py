@@ -552,7 +552,7 @@ def _summary(out: Output, result: GenerationResult, saved: Path | None) -> None:
 def _cost_text(result: GenerationResult) -> str:
     parts = []
     if result.actual_cost is not None:
-        parts.append(f"{result.actual_cost:.2f} USD charged")
+        parts.append(f"{result.actual_cost:.2f} {result.actual_cost_currency} charged")
     estimate = result.estimated_cost
     if estimate is not None:
         parts.append(

@@ -183,6 +183,21 @@ class ProviderContract:
             estimate = runner.estimate(request)
             assert estimate is None or isinstance(estimate, CostEstimate)
 
+    def test_estimates_name_their_price_source_and_date(self) -> None:
+        """From contract version 2 on, a price says where it was read and when."""
+        info = self.info()
+        if info.contract_version < 2:
+            pytest.skip("contract version 1: estimates need not name their source")
+        runner = self.make_runner(env={})
+        for request in self.sample_requests():
+            estimate = runner.estimate(request)
+            if estimate is None:
+                continue
+            assert estimate.source, f"{request.model}: the estimate names no price source"
+            assert _is_iso_date(estimate.as_of), (
+                f"{request.model}: as_of must be a YYYY-MM-DD date, got {estimate.as_of!r}"
+            )
+
     async def test_missing_credentials_name_the_variable(self) -> None:
         info = self.info()
         if not info.credential_variables:
@@ -279,3 +294,13 @@ class ProviderContract:
         for text in texts:
             for secret in secrets:
                 assert secret not in text, "a credential appears in a repr"
+
+
+def _is_iso_date(value: str) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return len(value) == 10

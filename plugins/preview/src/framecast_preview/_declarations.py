@@ -105,6 +105,8 @@ def provider_info() -> ProviderInfo:
     return ProviderInfo(
         name=NAME,
         display_name="Offline preview",
+        contract_version=2,
+        offline=True,
         models=(model,),
         default_models={Mode.TEXT: MODEL, Mode.IMAGE: MODEL},
         official_hosts=(),

@@ -60,6 +60,9 @@ from ._declarations import (
 )
 from ._states import died, task_state
 
+#: The price (nothing) has held since this date; compare lists previews apart anyway.
+_RELEASED = "2026-12-04"
+
 if TYPE_CHECKING:
     import subprocess
 
@@ -270,7 +273,12 @@ class PreviewProvider:
     @hookimpl
     def estimate(self, request: GenerationRequest, model: ModelInfo) -> CostEstimate:
         return CostEstimate(
-            amount=0.0, currency="USD", formula="offline render, free", confidence="official"
+            amount=0.0,
+            currency="USD",
+            formula="offline render, free",
+            confidence="official",
+            source="framecast-preview renders on this machine",
+            as_of=_RELEASED,
         )
 
     # ------------------------------------------------------------------ transport facts
