@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from ._clock import Clock, SystemClock
 from ._config import Config, load_config
 from ._errors import FramecastError
@@ -103,61 +105,41 @@ class Runner:
         env: Mapping[str, str] | None = None,
         config: Config | None = None,
     ) -> None:
-        from ._connections import ConnectionPlan
-
-        env = dict(os.environ if env is None else env)
-        config = config if config is not None else load_config()
         clock = clock or SystemClock()
-        r = resolve_provider(
-            provider, settings=settings, plugins=plugins, clock=clock, env=env, config=config
-        )
-        if max_running_tasks is None:
-            max_running_tasks = r.settings.max_running_tasks
-        if max_running_tasks is None:
-            max_running_tasks = r.info.suggested_max_running_tasks or 0
-        plan = ConnectionPlan(
-            base_url=r.base_url,
-            transport=transport,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            max_in_flight_requests=max_in_flight_requests,
-            max_running_tasks=max_running_tasks,
-            trusted_origins=_trusted_origins(r.info, r.base_url),
-            output_needs_auth=r.info.output_needs_auth,
-        )
-        limits = Limits(
-            timeout=resolve_timeout(timeout, config),
-            max_cost=max_cost,
-            retry_ambiguous_submit=retry_ambiguous_submit,
-            poll_interval=resolve_poll_interval(r.info, r.base_url, env, poll_interval),
-        )
-        self.session = Session(
-            provider=r.provider,
-            hook=r.hook,
-            info=r.info,
-            settings=r.settings,
-            provider_name=r.provider_name,
-            base_url=r.base_url,
-            default_model=r.default_model,
+        self.session = session = _session(
+            provider,
+            settings=settings,
+            plugins=plugins,
             clock=clock,
+            env=dict(os.environ if env is None else env),
+            config=config if config is not None else load_config(),
+            limits=_Wanted(
+                timeout=timeout,
+                max_cost=max_cost,
+                retry_ambiguous_submit=retry_ambiguous_submit,
+                poll_interval=poll_interval,
+                max_in_flight_requests=max_in_flight_requests,
+                max_running_tasks=max_running_tasks,
+            ),
+            transport=transport,
+            timeouts=(connect_timeout, read_timeout),
             retry_policy=retry_policy or RetryPolicy(),
-            limits=limits,
-            plan=plan,
         )
-        self.provider = r.provider
-        self.info: ProviderInfo = r.info
-        self.settings = r.settings
-        self.provider_name = r.provider_name
-        self.base_url = r.base_url
+        # The public attributes: what the runner resolved (read-only by convention).
+        self.provider = session.provider
+        self.info: ProviderInfo = session.info
+        self.settings = session.settings
+        self.provider_name = session.provider_name
+        self.base_url = session.base_url
         self.clock: Clock = clock
-        self.retry_policy = self.session.retry_policy
-        self.timeout = limits.timeout
+        self.retry_policy = session.retry_policy
+        self.timeout = session.limits.timeout
         self.max_cost = max_cost
         self.retry_ambiguous_submit = retry_ambiguous_submit
-        self.poll_interval = limits.poll_interval
+        self.poll_interval = session.limits.poll_interval
         self.max_in_flight_requests = max_in_flight_requests
-        self.max_running_tasks = max_running_tasks
-        self.submitted: SubmittedTasks = self.session.submitted
+        self.max_running_tasks = session.plan.max_running_tasks
+        self.submitted: SubmittedTasks = session.submitted
 
     # ------------------------------------------------------------------ plumbing
 
@@ -336,3 +318,68 @@ def _trusted_origins(info: ProviderInfo, base_url: str) -> frozenset[tuple[str, 
     if base_url.startswith(("http://", "https://")):
         origins.add(origin_of(base_url))
     return frozenset(origins)
+
+
+@attrs.frozen
+class _Wanted:
+    """The limits as the caller passed them, before defaults and the config file."""
+
+    timeout: float | None
+    max_cost: float | None
+    retry_ambiguous_submit: bool
+    poll_interval: float | None
+    max_in_flight_requests: int
+    max_running_tasks: int | None
+
+
+def _session(
+    provider: str | type | object | None,
+    *,
+    settings: ProviderSettings | None,
+    plugins: Iterable[object],
+    clock: Clock,
+    env: Mapping[str, str],
+    config: Config,
+    limits: _Wanted,
+    transport: httpx.AsyncBaseTransport | None,
+    timeouts: tuple[float, float],
+    retry_policy: RetryPolicy,
+) -> Session:
+    from ._connections import ConnectionPlan
+
+    r = resolve_provider(
+        provider, settings=settings, plugins=plugins, clock=clock, env=env, config=config
+    )
+    max_running_tasks = limits.max_running_tasks
+    if max_running_tasks is None:
+        max_running_tasks = r.settings.max_running_tasks
+    if max_running_tasks is None:
+        max_running_tasks = r.info.suggested_max_running_tasks or 0
+    plan = ConnectionPlan(
+        base_url=r.base_url,
+        transport=transport,
+        connect_timeout=timeouts[0],
+        read_timeout=timeouts[1],
+        max_in_flight_requests=limits.max_in_flight_requests,
+        max_running_tasks=max_running_tasks,
+        trusted_origins=_trusted_origins(r.info, r.base_url),
+        output_needs_auth=r.info.output_needs_auth,
+    )
+    return Session(
+        provider=r.provider,
+        hook=r.hook,
+        info=r.info,
+        settings=r.settings,
+        provider_name=r.provider_name,
+        base_url=r.base_url,
+        default_model=r.default_model,
+        clock=clock,
+        retry_policy=retry_policy,
+        limits=Limits(
+            timeout=resolve_timeout(limits.timeout, config),
+            max_cost=limits.max_cost,
+            retry_ambiguous_submit=limits.retry_ambiguous_submit,
+            poll_interval=resolve_poll_interval(r.info, r.base_url, env, limits.poll_interval),
+        ),
+        plan=plan,
+    )
