@@ -38,8 +38,10 @@ DOCS = Path(__file__).resolve().parent
 
 #: The providers this repository ships, in the order the tables show them. A provider
 #: installed from elsewhere is left out on purpose: the committed page must not depend on
-#: what else happens to be installed on the machine that regenerates it.
-PROVIDERS = ("preview", "runway", "kling")
+#: what else happens to be installed on the machine that regenerates it. ``name@region``
+#: loads the provider with ``region`` set in its ``[name]`` table (a provider whose region
+#: changes its base URL and models gets a column or row per region).
+PROVIDERS = ("preview", "runway", "kling", "seedance", "seedance@cn", "google", "luma")
 
 #: The canonical ratios the ratio table asks each provider for.
 CANONICAL_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
@@ -52,14 +54,28 @@ SAMPLE_PROMPT = "A lighthouse at dusk"
 # --------------------------------------------------------------------------- providers
 
 
-def load_provider(name: str) -> Any:
-    """The provider instance, built the way the runner builds it, with no credentials."""
+#: id(provider instance) -> how the tables name it (``seedance (cn)`` for ``seedance@cn``).
+_LABELS: dict[int, str] = {}
+
+
+def label(provider: Any) -> str:
+    return _LABELS.get(id(provider)) or str(provider.provider_info().name)
+
+
+def load_provider(entry: str) -> Any:
+    """The provider instance, built the way the runner builds it, with no credentials;
+    ``name@region`` with ``region`` in its config table."""
+    name, _, region = entry.partition("@")
     # Not Runner(name): a runner would read framecast.toml and the environment of whoever
     # regenerates the page (default options, FRAMECAST_PLUGINS) and bake them into it.
     from framecast._plugins import load_provider_class
 
     cls = load_provider_class(name, env={})
-    return cls(ProviderSettings(name=name, env={}))
+    config = {"region": region} if region else {}
+    provider = cls(ProviderSettings(name=name, env={}, config=config))
+    if region:
+        _LABELS[id(provider)] = f"{name} ({region})"
+    return provider
 
 
 @functools.cache
@@ -86,15 +102,45 @@ def default_image_model(info: ProviderInfo) -> ModelInfo:
     return model
 
 
+#: The sample start image as a URL, for models that take images only by URL.
+SAMPLE_URL = "https://example.com/lighthouse.png"
+
+
 def image_request(model: ModelInfo, **fields: Any) -> GenerationRequest:
     # Shaped like what the runner hands the hooks: images as ImageRef, key set.
+    image = (
+        sample_image()
+        if model.image.local_files
+        else ImageRef(source="url", url=SAMPLE_URL, width=SAMPLE_SIZE[0], height=SAMPLE_SIZE[1])
+    )
     return GenerationRequest(
         prompt=SAMPLE_PROMPT,
-        image=sample_image(),
+        image=image,
         model=model.name,
         idempotency_key="docs-table",
         **fields,
     )
+
+
+def map_ratio(provider: Any, request: GenerationRequest, model: ModelInfo) -> Any:
+    """The provider's ``map_ratio``, or what the core does without one."""
+    hook = getattr(provider, "map_ratio", None)
+    if hook is None:
+        from framecast._defaults import declared_ratio_plan
+
+        return declared_ratio_plan(request, model)
+    return hook(request=request, model=model)
+
+
+def translate_camera(provider: Any, request: GenerationRequest, model: ModelInfo) -> CameraPlan:
+    """The provider's ``translate_camera``, or the core's prompt phrasing without one."""
+    hook = getattr(provider, "translate_camera", None)
+    if hook is None:
+        from framecast._defaults import prompt_camera_plan
+
+        return prompt_camera_plan(request, model)
+    plan: CameraPlan = hook(request=request, model=model)
+    return plan
 
 
 # --------------------------------------------------------------------------- camera table
@@ -106,8 +152,8 @@ Column = tuple[Any, ModelInfo, dict[str, Any]]  # provider, model, request field
 def camera_cell(provider: Any, model: ModelInfo, move: CameraMove, **fields: Any) -> str:
     request = image_request(model, camera=move, **fields)
     try:
-        ratio_plan = provider.map_ratio(request=request, model=model)
-        plan: CameraPlan = provider.translate_camera(request=request, model=model)
+        ratio_plan = map_ratio(provider, request, model)
+        plan: CameraPlan = translate_camera(provider, request, model)
         provider.prepare(request=request, model=model, ratio_plan=ratio_plan, camera_plan=plan)
     except FramecastError as exc:
         return f"refused: {exc.message}"
@@ -177,39 +223,57 @@ def describe_preview(move: CameraMove, _plan: CameraPlan) -> str:
     return "preview: " + (", ".join(parts) if parts else "window holds still")
 
 
+def describe_concepts(_move: CameraMove, plan: CameraPlan) -> str:
+    """``native: concept pedestal_up`` — Luma's named camera concepts."""
+    keys = [c.get("key") for c in (plan.native or {}).get("concepts", ())]
+    return "native: concept " + ", ".join(f"`{k}`" for k in keys)
+
+
 NATIVE_DESCRIBERS: dict[str, Callable[[CameraMove, CameraPlan], str]] = {
     "preview": describe_preview,
+    "luma": describe_concepts,
 }
 
 
 def native_variant(provider: Any) -> Column | None:
     """Where the default image model phrases moves in the prompt but another image model
-    has a native control: the first model, duration and option choice that renders
-    ``zoom_in`` natively (so the table shows both renderings)."""
+    has a native control: the first model, duration and option choice that renders a move
+    natively (``zoom_in`` first, then any other), so the table shows both renderings. The
+    model as it is (no duration, no option) is tried before the combinations."""
     info = provider.provider_info()
     default = default_image_model(info)
-    if _method(provider, default, {}) == "native":
+    if _native(provider, default, {}):
         return None
     for model in info.models:
         if model.withdrawn or Mode.IMAGE not in model.modes or not model.supports_camera:
             continue
+        if _native(provider, model, {}):
+            return provider, model, {}
         choices = [
             {spec.name: choice}
             for spec in (*info.options, *model.options)
             for choice in (spec.choices or ())
-        ] or [{}]
+        ]
         for duration in model.durations or (None,):
             for options in choices:
                 fields: dict[str, Any] = {"duration": duration, "options": options}
-                if _method(provider, model, fields) == "native":
+                if _native(provider, model, fields):
                     return provider, model, fields
     return None
 
 
-def _method(provider: Any, model: ModelInfo, fields: dict[str, Any]) -> str | None:
-    request = image_request(model, camera=CameraMove.ZOOM_IN, **fields)
+def _native(provider: Any, model: ModelInfo, fields: dict[str, Any]) -> bool:
+    if _method(provider, model, fields, CameraMove.ZOOM_IN) == "native":
+        return True
+    return any(_method(provider, model, fields, move) == "native" for move in CameraMove)
+
+
+def _method(
+    provider: Any, model: ModelInfo, fields: dict[str, Any], move: CameraMove
+) -> str | None:
+    request = image_request(model, camera=move, **fields)
     try:
-        plan = provider.translate_camera(request=request, model=model)
+        plan = translate_camera(provider, request, model)
     except FramecastError:
         return None
     return getattr(plan, "method", None)
@@ -222,7 +286,7 @@ def _column_title(column: Column) -> str:
         extra.append(f"{fields['duration']} s")
     extra.extend(f"`{k}={v}`" for k, v in (fields.get("options") or {}).items())
     suffix = ", " + ", ".join(extra) if extra else ""
-    return f"{provider.provider_info().name} (`{model.name}`{suffix})"
+    return f"{label(provider)} (`{model.name}`{suffix})"
 
 
 def camera_table(providers: list[Any]) -> str:
@@ -256,7 +320,7 @@ def ratio_cell(provider: Any, model: ModelInfo, ratio: str) -> str:
 def _ratio_plan(provider: Any, model: ModelInfo, ratio: str, fit: str) -> Any:
     request = image_request(model, ratio=ratio, image_fit=fit)
     try:
-        return provider.map_ratio(request=request, model=model)
+        return map_ratio(provider, request, model)
     except FramecastError as exc:
         allowed = exc.details.get("allowed")
         if isinstance(allowed, list) and allowed:
@@ -276,7 +340,7 @@ def _describe_ratio_plan(plan: Any) -> str:
 
 def ratio_mapping_table(providers: list[Any]) -> str:
     columns = [(p, default_image_model(p.provider_info())) for p in providers]
-    header = ["asked", *(f"{p.provider_info().name} (`{m.name}`)" for p, m in columns)]
+    header = ["asked", *(f"{label(p)} (`{m.name}`)" for p, m in columns)]
     rows = [header, ["---"] * len(header)]
     for ratio in CANONICAL_RATIOS:
         rows.append([f"`{ratio}`", *(ratio_cell(p, m, ratio) for p, m in columns)])
@@ -299,12 +363,12 @@ def models_table(providers: list[Any]) -> str:
                 name += f" (default: {', '.join(defaults[model.name])})"
             if model.withdrawn:
                 instead = f", use `{model.replacement}`" if model.replacement else ""
-                rows.append([info.name, name, f"withdrawn{instead}", "", "", ""])
+                rows.append([label(provider), name, f"withdrawn{instead}", "", "", ""])
                 continue
             modes = ", ".join(str(m) for m in Mode if m in model.modes)
             rows.append(
                 [
-                    info.name,
+                    label(provider),
                     name,
                     modes,
                     _ratios(model),
@@ -349,6 +413,7 @@ def settings_table(providers: list[Any]) -> str:
         "poll floor",
         "running tasks",
         "output URLs last",
+        "output download",
         "cancel",
         "dedupe",
     ]
@@ -359,7 +424,7 @@ def settings_table(providers: list[Any]) -> str:
         info = provider_info(provider)  # supports_cancel / supports_dedupe from its hooks
         rows.append(
             [
-                info.name,
+                label(provider),
                 _codes(info.credential_variables, ", ") or "none",
                 _codes(info.base_url_variables, " or ") or "—",
                 f"`{info.default_base_url}`" if info.default_base_url else "— (local)",
@@ -367,6 +432,7 @@ def settings_table(providers: list[Any]) -> str:
                 f"{info.poll_floor:g} s",
                 str(info.suggested_max_running_tasks or "no cap"),
                 _lifetime(info.output_url_lifetime),
+                "with the key, own origins only" if info.output_needs_auth else "no credentials",
                 "yes" if info.supports_cancel else "no",
                 "yes" if info.supports_dedupe else "no",
             ]
@@ -405,7 +471,7 @@ def options_table(providers: list[Any]) -> str:
         for spec, names in found.values():
             rows.append(
                 [
-                    info.name,
+                    label(provider),
                     f"`{spec.name}`",
                     spec.type,
                     _allowed(spec),
@@ -448,9 +514,12 @@ SECTION_PAGES = {
 def sections() -> dict[str, str]:
     """Marker name -> generated Markdown."""
     providers = [load_provider(name) for name in PROVIDERS]
+    # A region renders camera moves and ratios as its provider's default region does: the
+    # wide tables show each provider once; models, settings and options show every region.
+    once = [p for p in providers if id(p) not in _LABELS]
     return {
-        "camera-table": camera_table(providers),
-        "ratio-table": ratio_mapping_table(providers),
+        "camera-table": camera_table(once),
+        "ratio-table": ratio_mapping_table(once),
         "models-table": models_table(providers),
         "settings-table": settings_table(providers),
         "options-table": options_table(providers),

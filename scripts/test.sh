@@ -22,7 +22,10 @@ for dir in "${dists[@]}"; do packages+=(-e "$dir"); done
 # The docs examples run in fresh venvs holding only what each page says to install, built
 # offline from this wheelhouse (tests/docs/_venvs.py): a page missing an install step fails.
 wheelhouse=$(mktemp -d)
-trap 'rm -rf "$wheelhouse"' EXIT
+# A throwaway PostgreSQL for the jobs tests (scripts/postgres.sh), stopped at the end.
+. scripts/postgres.sh
+trap 'stop_postgres; rm -rf "$wheelhouse"' EXIT
+start_postgres
 wheel_dirs=("${dists[@]}")
 "$PYTHON" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$wheelhouse" \
   "${wheel_dirs[@]}" setuptools wheel
@@ -44,5 +47,5 @@ echo "== pytest"
 # fake credential, a bearer header or a JWT (tests/_secret_audit.py). Rendering and docs
 # tests log no credentials and are the slow ones, so they are left out of this pass.
 echo "== pytest, secret audit"
-FRAMECAST_SECRET_AUDIT=1 "$PYTHON" -m pytest -q tests/core tests/runway tests/kling tests/cli \
+FRAMECAST_SECRET_AUDIT=1 "$PYTHON" -m pytest -q tests/core tests/runway tests/kling tests/seedance tests/luma tests/cli \
   tests/reliability

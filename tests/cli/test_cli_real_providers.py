@@ -147,11 +147,12 @@ def test_runway_wrong_key_exits_3_naming_the_variable(
 @pytest.fixture
 def kling(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     testing = pytest.importorskip("framecast_kling.testing")
-    fake = testing.KlingFake()  # its tokens are checked against real time, as Kling does
+    clock = VirtualClock()
+    fake = testing.KlingFake(clock=clock.time)  # tokens are signed and checked on one clock
     monkeypatch.chdir(tmp_path)
     for name, value in testing.KlingFake.ENV.items():
         monkeypatch.setenv(name, value)
-    wire(monkeypatch, fake, VirtualClock())
+    wire(monkeypatch, fake, clock)
     return fake
 
 

@@ -19,8 +19,6 @@ MAX_FUNCTION_LINES = 60
 
 #: Modules over the limit, with why: none of them is the runner's.
 LONG_MODULES: dict[str, str] = {
-    "framecast._models": "the public value types; splitting it moves every type other work "
-    "is changing at the same time (to do: plans and classifications in their own module)",
     "framecast.cli._tasks": "the CLI's task commands, being reworked for the task log",
     "framecast.cli._tasklog": "the CLI's task log, being reworked with its commands",
 }
@@ -164,8 +162,17 @@ def test_every_function_is_at_most_about_60_lines() -> None:
     assert set(LONG_FUNCTIONS) - set(long) == set(), "fixed: remove it from LONG_FUNCTIONS"
 
 
+#: Modules that import each other on purpose, with why (each import is inside a function).
+MUTUAL: dict[frozenset[str], str] = {
+    frozenset({"framecast._failover", "framecast._runner"}): "Runner([...]) returns a "
+    "Failover, which is made of one Runner per provider",
+}
+
+
 def test_the_core_has_no_import_cycle() -> None:
-    assert cycles(import_graph()) == []
+    found = [frozenset(c) for c in cycles(import_graph())]
+    assert [sorted(c) for c in found if c not in MUTUAL] == []
+    assert [sorted(c) for c in MUTUAL if c not in found] == [], "fixed: remove it from MUTUAL"
 
 
 def test_the_download_step_does_not_reach_into_the_runner() -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from framecast import GenerationResult, Output, ProviderError, ValidationError
+from framecast import GenerationResult, Output, ProviderError, ProviderSettings, ValidationError
 from framecast.testing import respond
 
-from .support import make_runner, scripted, text_request
+from .support import ENV, make_runner, scripted, text_request
 
 pytestmark = pytest.mark.anyio
 
@@ -40,20 +40,35 @@ async def test_an_https_output_is_downloaded_through_the_runner_transport(tmp_pa
     assert leftovers(tmp_path / "out") == ["video.mp4"]
 
 
+# A provider running on this machine (an emulator here: a base URL that is not an official
+# host) may name its outputs as local files.
+LOCAL = {"settings": ProviderSettings(name="acme", base_url="http://127.0.0.1:8765", env=ENV)}
+
+
 async def test_a_file_url_output_is_copied(tmp_path: Path) -> None:
     source = tmp_path / "cache" / "render.mp4"
     source.parent.mkdir()
     source.write_bytes(MP4)
     clock, _server, faults = scripted()
-    async with make_runner(faults, clock) as runner:
+    async with make_runner(faults, clock, **LOCAL) as runner:
         path = await runner.download(source.as_uri(), tmp_path / "copy.mp4")
     assert path.read_bytes() == MP4
     assert faults.log == []
 
 
-async def test_a_missing_file_url_is_a_provider_error(tmp_path: Path) -> None:
+async def test_a_remote_provider_naming_a_local_file_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "secret.txt"
+    source.write_bytes(b"not for the provider")
     clock, _server, faults = scripted()
     async with make_runner(faults, clock) as runner:
+        with pytest.raises(ProviderError, match="not local files; nothing was written"):
+            await runner.download(source.as_uri(), tmp_path / "copy.mp4")
+    assert not (tmp_path / "copy.mp4").exists()
+
+
+async def test_a_missing_file_url_is_a_provider_error(tmp_path: Path) -> None:
+    clock, _server, faults = scripted()
+    async with make_runner(faults, clock, **LOCAL) as runner:
         with pytest.raises(ProviderError, match="does not exist"):
             await runner.download((tmp_path / "gone.mp4").as_uri(), tmp_path / "copy.mp4")
     assert not (tmp_path / "copy.mp4").exists()
@@ -244,6 +259,6 @@ async def test_a_file_url_with_escaped_characters_is_copied(tmp_path: Path) -> N
     source.parent.mkdir()
     source.write_bytes(MP4)
     clock, _server, faults = scripted()
-    async with make_runner(faults, clock) as runner:
+    async with make_runner(faults, clock, **LOCAL) as runner:
         path = await runner.download(source.as_uri(), tmp_path / "copy.mp4")
     assert path.read_bytes() == MP4

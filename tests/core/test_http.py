@@ -289,3 +289,15 @@ async def test_a_ticket_for_another_gate_is_not_used() -> None:
     assert ticket.held and ours.in_use == 0
     ticket.hand_back()
     assert theirs.in_use == 0
+
+
+def test_the_create_is_recognised_when_prepare_names_an_absolute_url() -> None:
+    # A provider with two APIs points prepare at the second one by its full URL; a failure
+    # after that create was sent must count as sent (ambiguous), never as "not sent".
+    from framecast._http import SubmitTrack
+
+    track = SubmitTrack("POST", "https://api.other.test/v2/videos")
+    assert track.matches(httpx.Request("POST", "https://api.other.test/v2/videos"))
+    assert not track.matches(httpx.Request("POST", "https://api.other.test/v2/uploads"))
+    relative = SubmitTrack("post", "/v1/tasks")
+    assert relative.matches(httpx.Request("POST", "https://api.acme.test/v1/tasks"))

@@ -44,7 +44,7 @@ def test_https_urls_are_kept_as_urls_unread() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["ftp://example.com/cat.png", "data:image/png,notbase64", "data:image/png;base64,@@@", 42],
+    ["data:image/png,notbase64", "data:image/png;base64,@@@", 42],
 )
 def test_unsupported_inputs_are_refused_naming_the_field(value) -> None:
     with pytest.raises(ValidationError) as caught:
@@ -118,6 +118,18 @@ def test_url_length_and_scheme_are_the_only_checks_on_urls() -> None:
     long_url = "https://example.com/" + "a" * 40
     error = refusal(load_image(long_url, "image"), constraints)
     assert "40" in error.allowed
+
+
+def test_a_provider_reference_scheme_is_accepted_only_where_a_model_declares_it() -> None:
+    ref = load_image("acme://generation/abc-123", "image")
+    assert (ref.source, ref.url) == ("url", "acme://generation/abc-123")
+    validate_image(ref, ImageConstraints(url_schemes=("https", "acme")), "image")
+    error = refusal(ref, ImageConstraints())
+    assert error.field == "image" and error.allowed == ["https://"]
+    assert "'acme'" in error.message
+    # Any other scheme is refused the same way, by the model's constraints.
+    ftp = refusal(load_image("ftp://example.com/cat.png", "image"), ImageConstraints())
+    assert "'ftp'" in ftp.message
 
 
 def test_the_pixel_guard_refuses_huge_headers_before_decoding() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import httpx
 import pytest
@@ -54,19 +53,16 @@ async def test_thousand_tasks_respect_the_gate_the_cap_and_fifo_order() -> None:
     clock = VirtualClock()
     server = AcmeServer(clock=clock, polls_to_finish=2)
     meter = Meter(server)
-    started = time.perf_counter()
     async with make_runner(meter, clock, max_in_flight_requests=10, max_running_tasks=50) as runner:
         results = await asyncio.gather(
             *(runner.generate(text_request(prompt=f"shot {i}")) for i in range(TASKS))
         )
-    elapsed = time.perf_counter() - started
     assert all(r.status is TaskStatus.SUCCEEDED for r in results)
     assert len({r.handle.task_id for r in results}) == TASKS
     assert server.created == TASKS
     assert 1 < meter.max_in_flight <= 10
     assert 1 < meter.max_running <= 50
     assert meter.create_order == list(range(TASKS))  # first come, first served
-    assert elapsed < 15, f"{elapsed:.1f} s for {TASKS} tasks"
 
 
 async def test_submit_waits_for_a_running_slot_but_keeps_none() -> None:
@@ -105,13 +101,25 @@ async def test_cancelling_half_the_tasks_midway_leaks_no_request_or_running_slot
         for job in jobs[::2]:
             job.cancel()
         outcomes = await asyncio.gather(*jobs, return_exceptions=True)
-        assert runner._gate is not None and runner._slots is not None
-        assert runner._gate.in_use == 0 and runner._gate.waiting == 0
-        assert runner._slots.in_use == 0 and runner._slots.waiting == 0
+        assert meter.max_in_flight <= 5
+        await assert_nothing_leaked(runner, meter, width=5, slots=20)
     finished = [o for o in outcomes if not isinstance(o, BaseException)]
     assert len(finished) == 100
     assert all(r.status is TaskStatus.SUCCEEDED for r in finished)
-    assert meter.max_in_flight <= 5
+
+
+async def assert_nothing_leaked(runner, meter: Meter, width: int, slots: int) -> None:
+    """A fresh batch gets the gate's full width and every running slot: had a cancelled
+    task kept a request ticket or a slot, fewer would run at once (or the batch would
+    never finish)."""
+    meter.max_in_flight = meter.max_running = 0
+    meter.running.clear()
+    batch = await asyncio.gather(
+        *(runner.generate(text_request(prompt=f"after {i}")) for i in range(slots))
+    )
+    assert all(r.status is TaskStatus.SUCCEEDED for r in batch)
+    assert meter.max_in_flight == width
+    assert meter.max_running == slots
 
 
 class HookMeter:
@@ -154,12 +162,11 @@ async def test_tasks_waiting_for_the_gate_have_not_built_their_request_yet() -> 
         results = await asyncio.gather(
             *(runner.generate(text_request(prompt=f"shot {i}")) for i in range(300))
         )
-        assert runner._gate is not None
-        assert runner._gate.in_use == 0 and runner._gate.waiting == 0
+        assert 1 < hooks.peak <= 3
+        assert 1 < meter.max_in_flight <= 3
+        assert meter.create_order == list(range(300))
+        await assert_nothing_leaked(runner, meter, width=3, slots=3)
     assert all(r.status is TaskStatus.SUCCEEDED for r in results)
-    assert 1 < hooks.peak <= 3
-    assert 1 < meter.max_in_flight <= 3
-    assert meter.create_order == list(range(300))
 
 
 async def test_a_gate_of_one_serves_every_task() -> None:

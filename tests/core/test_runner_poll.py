@@ -9,6 +9,7 @@ from framecast import (
     AuthenticationError,
     GenerationFailed,
     ProviderError,
+    RateLimited,
     RetryPolicy,
     TaskNotFound,
     TaskStatus,
@@ -298,7 +299,7 @@ async def test_retry_policy_is_configurable() -> None:
     faults.on("POST", "/v1/videos", *[respond(429)] * 2)
     policy = RetryPolicy(max_attempts=2, base=0.5, cap=0.5)
     async with make_runner(faults, clock, retry_policy=policy) as runner:
-        with pytest.raises(Exception, match="rate-limited"):
+        with pytest.raises(RateLimited, match="rate-limited"):
             await runner.submit(text_request())
     assert creates(faults) == 2
     assert len(clock.sleeps) == 1 and clock.sleeps[0] <= 0.5

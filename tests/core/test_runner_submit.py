@@ -20,6 +20,7 @@ from framecast import (
     RetryPolicy,
     TaskHandle,
     TaskStatus,
+    ValidationError,
     exit_code_for,
     hookimpl,
 )
@@ -383,9 +384,9 @@ async def test_budget_refuses_a_request_estimated_above_max_cost() -> None:
     clock, server, faults = scripted()
     async with make_runner(faults, clock, max_cost=0.6) as runner:
         await runner.submit(text_request(duration=5))  # $0.50
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(ValidationError) as caught:
             await runner.submit(text_request(duration=10))  # $1.00
-    assert getattr(caught.value, "field", None) == "max_cost"
+    assert caught.value.field == "max_cost"
     assert server.created == 1
 
 

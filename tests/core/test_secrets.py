@@ -3,8 +3,12 @@ provider's own origin."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from collections.abc import Generator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -204,3 +208,84 @@ async def test_debug_logs_say_method_path_status_and_retry_decisions(
     assert all(line.endswith(" ms)") for line in http_lines)
     decisions = [r.getMessage() for r in caplog.records if r.name == "framecast"]
     assert any("submit attempt 1" in line and "rate_limited" in line for line in decisions)
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+class DerivingAuth(httpx.Auth):
+    """An auth deriving a value the plugin never registers: an HMAC in ``x-api-key``."""
+
+    def __init__(self, inner: httpx.Auth, secret: str) -> None:
+        self._inner = inner
+        self.derived = hashlib.sha256(f"derived:{secret}".encode()).hexdigest()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["x-api-key"] = self.derived
+        yield from self._inner.auth_flow(request)
+
+
+class DerivingAcme(AcmeProvider):
+    @hookimpl
+    def auth(self) -> httpx.Auth:
+        self._deriving = DerivingAuth(AcmeProvider.auth(self), SECRET)
+        return self._deriving
+
+
+async def test_a_header_value_derived_by_any_auth_is_redacted_when_echoed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    clock = VirtualClock()
+    server = AcmeServer(clock=clock, secret=SECRET)
+    derived: list[str] = []
+
+    def echo(request: httpx.Request, handler: object) -> httpx.Response:
+        derived.append(request.headers["x-api-key"])
+        return httpx.Response(
+            401, json={"message": f"bad x-api-key {request.headers['x-api-key']}"}
+        )
+
+    faults = FaultInjector(server)
+    faults.on("POST", "/v1/videos", echo)
+    DerivingAcme.clock = clock
+    async with make_runner(faults, clock, env=ENV, provider=DerivingAcme) as runner:
+        with pytest.raises(AuthenticationError) as caught:
+            await runner.submit(text_request())
+    (value,) = derived
+    error = caught.value
+    for text in (error.message, str(error), repr(error), str(error.to_dict())):
+        assert value not in text and "<x-api-key credential>" in text
+    assert value not in everything_logged(caplog) and value not in caplog.text
+
+
+def test_redaction_finds_a_secret_in_any_shape_and_any_logger(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from framecast import redact, register_secret
+
+    odd = 'o"dd\\ké€y.with*regex+chars'
+    register_secret(f"  {odd}\n", "ODD_KEY")
+    shapes = [odd, repr(odd), json.dumps(odd), repr(odd.encode()), quote(odd, safe="")]
+    for shape in shapes:
+        assert "ODD_KEY" in redact(f"x {shape} y") and odd not in redact(shape), shape
+    # A record of a dependency (h11 quoting an illegal header, via httpcore's logger).
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("httpcore.http11").debug("failed exception=%r", ValueError(odd.encode()))
+    try:
+        raise RuntimeError(f"Illegal header value b'Bearer {odd}\\n'")
+    except RuntimeError:
+        logging.getLogger("some.app").exception("boom")
+    assert odd not in caplog.text and repr(odd.encode())[2:-1] not in caplog.text
+    assert caplog.text.count("<ODD_KEY>") >= 2
+
+
+def test_an_error_made_before_a_token_was_signed_is_redacted_when_shown() -> None:
+    from framecast import register_secret
+
+    token = "eyJhbGciOi.later-signed-token-abcdefghijkl.c2lnbmF0dXJlLXNlZ21lbnQ"
+    error = FramecastError("x")
+    error.message = f"provider said: {token}"
+    register_secret(token, "late token", derived=True)
+    for text in (str(error), repr(error), str(error.to_dict())):
+        assert token not in text and "c2lnbmF0dXJlLXNlZ21lbnQ" not in text

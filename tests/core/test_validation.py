@@ -377,3 +377,83 @@ async def test_an_unknown_model_sent_unvalidated_takes_its_options_unvalidated()
     async with make_runner(faults, clock) as runner:
         await runner.submit(request)
     assert server.bodies[0]["options"] == options
+
+
+async def test_a_local_file_for_a_model_without_upload_names_the_models_that_take_one() -> None:
+    url_only = ModelInfo(
+        name="acme-url",
+        modes=(Mode.IMAGE,),
+        ratios=MODELS[0].ratios,
+        default_ratio=MODELS[0].default_ratio,
+        durations=(5,),
+        default_duration=5,
+        image=ImageConstraints(local_files=False),
+    )
+    models = (*MODELS, url_only)
+    error = await refused(
+        GenerationRequest(prompt="x", image=png(640, 360), model="acme-url"),
+        provider=acme_class(None, models=models),
+    )
+    assert error.field == "image"
+    assert "acme-url takes images only as URLs" in error.message
+    assert "acme-1 or acme-follow, which takes local files" in error.message
+    assert error.allowed == ["https://..."]
+    # A URL is what it takes: prepared without a request.
+    clock, _, faults = scripted()
+    async with make_runner(faults, clock, provider=acme_class(clock, models=models)) as runner:
+        prepared = runner.prepare(
+            GenerationRequest(prompt="x", image="https://example.com/a.png", model="acme-url")
+        )
+    assert prepared.model == "acme-url"
+
+
+# ---------------------------------------------------------------- per-mode variants
+
+
+def _acme_with_variants():
+    """acme-1 with text-to-video narrower than image-to-video (5 s only, square only)."""
+    import attrs
+    from framecast import ModeVariant
+
+    models = tuple(
+        attrs.evolve(m, variants=(ModeVariant(modes={Mode.TEXT}, ratios=("960x960",),
+                                              default_ratio="960x960", durations=(5,),
+                                              prompt_limit=50),))
+        if m.name == "acme-1" else m
+        for m in MODELS
+    )  # fmt: skip
+    return acme_class(models=models)
+
+
+async def test_a_mode_variant_narrows_durations_ratios_and_prompt_for_that_mode() -> None:
+    provider = _acme_with_variants()
+    error = await refused(text_request(duration=10), provider=provider)
+    assert (error.field, error.value, error.allowed) == ("duration", 10, [5])
+    error = await refused(text_request(prompt="x" * 60), provider=provider)
+    assert error.field == "prompt"
+    clock, _server, faults = scripted()
+    async with make_runner(faults, clock, provider=provider) as runner:
+        # map_ratio and prepare see the text variant's ratios and default.
+        text_model = runner.resolve_model(text_request())
+        assert (text_model.ratios, text_model.default_ratio) == (("960x960",), "960x960")
+        assert runner.prepare(text_request()).body["size"] == "960x960"
+        image = png(1280, 720)
+        runner.prepare(text_request(image=image, duration=10))  # the image mode keeps 5, 10
+
+
+def test_for_mode_keeps_the_model_where_no_variant_covers_the_mode() -> None:
+    import attrs
+    from framecast import ModeVariant
+
+    model = ModelInfo(name="m", modes={Mode.TEXT, Mode.IMAGE}, ratios=("16:9", "1:1"),
+                      default_ratio="16:9", durations=(5, 10), default_duration=5,
+                      variants=(ModeVariant(modes={Mode.TEXT}, durations=(10,)),))  # fmt: skip
+    assert model.for_mode(Mode.IMAGE) is model
+    text = model.for_mode(Mode.TEXT)
+    assert (text.ratios, text.default_ratio, text.durations, text.default_duration) == (
+        ("16:9", "1:1"), "16:9", (10,), None,
+    )  # fmt: skip
+    assert text.variants == ()
+    square = attrs.evolve(model, variants=(ModeVariant(modes={Mode.TEXT}, ratios=("1:1",)),))
+    # The model's default ratio is not offered in text mode: the narrowed model has none.
+    assert square.for_mode(Mode.TEXT).default_ratio is None

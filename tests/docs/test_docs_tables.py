@@ -17,6 +17,7 @@ from ._blocks import DOCS
 pytest.importorskip("framecast_preview")
 pytest.importorskip("framecast_runway")
 pytest.importorskip("framecast_kling")
+pytest.importorskip("framecast_seedance")
 
 
 def _generator() -> ModuleType:

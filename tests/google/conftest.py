@@ -41,9 +41,7 @@ def info(provider: GoogleProvider) -> ProviderInfo:
 
 
 def png(name: str = "photo.png", data: bytes = PNG_1X1) -> ImageRef:
-    return ImageRef(
-        source="file", data=data, media_type="image/png", width=1, height=1, name=name
-    )
+    return ImageRef(source="file", data=data, media_type="image/png", width=1, height=1, name=name)
 
 
 def prepare(provider: GoogleProvider, info: ProviderInfo, **fields: Any) -> PreparedRequest:

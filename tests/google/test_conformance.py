@@ -127,7 +127,7 @@ def test_the_plugin_sends_what_the_sdk_sends(
             aspect_ratio=ratio, duration=duration, resolution=resolution,
         )  # fmt: skip
         assert check_body(veo.name, body) is not None, f"refused a valid request: {exc}"
-        assert exc.field in ("mode", "duration", "resolution"), exc
+        assert exc.field in ("mode", "duration", "options.resolution"), exc
         return
     assert check_body(veo.name, dict(prepared.body)) is None
     sdk = sdk_request(
@@ -188,9 +188,13 @@ def test_a_different_body_is_caught(provider, info) -> None:
         lambda b: b["parameters"].update(durationSeconds="8"),  # the docs' string form
         lambda b: b["parameters"].update(numberOfVideos=b["parameters"].pop("sampleCount")),
         lambda b: b["instances"][0].update(
-            image={"inlineData": {"mimeType": "image/png",
-                                  "data": b["instances"][0]["image"]["bytesBase64Encoded"]}}
-        ),  # fmt: skip
+            image={
+                "inlineData": {
+                    "mimeType": "image/png",
+                    "data": b["instances"][0]["image"]["bytesBase64Encoded"],
+                }
+            }
+        ),
         lambda b: b["parameters"].pop("aspectRatio"),
     ):
         changed = json.loads(json.dumps(body))

@@ -74,7 +74,7 @@ async def test_generate_with_a_camera_move_and_download_with_the_key_kept_home(t
     assert result.estimated_cost.amount == pytest.approx(0.40 * 8)
     assert saved.read_bytes() == FAKE_MP4
     # The download went to Google's file URI with the key, then to the storage host without.
-    hosts = [(m, u.split("/")[2], s) for m, u, s in fake.log if m == "GET" and "files" in u
+    hosts = [(m, u.split("/")[2], s) for m, u, s in fake.log if (m == "GET" and "files" in u)
              or "video-storage" in u]  # fmt: skip
     assert hosts == [
         ("GET", "generativelanguage.googleapis.com", 302),
@@ -217,10 +217,12 @@ async def test_a_tampered_handle_cannot_reach_another_path():
 
 
 async def test_the_key_is_read_as_the_sdk_reads_it():
-    fake = GoogleFake(api_key="google-key-first")
+    fake = GoogleFake(api_key="google-key-first-not-real")
     settings = ProviderSettings(
-        name="google", env={"GOOGLE_API_KEY": " google-key-first ", "GEMINI_API_KEY": "other"}
-    )
+        name="google",
+        env={"GOOGLE_API_KEY": " google-key-first-not-real ",
+             "GEMINI_API_KEY": "gemini-second-key-not-real"},
+    )  # fmt: skip
     async with Runner("google", settings=settings, transport=httpx.MockTransport(fake),
                       clock=VirtualClock(), env={}) as runner:  # fmt: skip
         await runner.submit(request())

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from framecast import GenerationRequest, ImageRef, ModelInfo
+from framecast import GenerationRequest, ImageRef, ModelInfo, testing
 from framecast_kling import KlingProvider
 from PIL import Image
 
@@ -61,38 +61,17 @@ def model_of(provider: KlingProvider, name: str) -> ModelInfo:
 
 
 def prepare(provider: KlingProvider, request: GenerationRequest, model: str | None = None) -> Any:
-    """Run the sync hooks in the runner's order; returns the ``PreparedRequest``."""
-    info = provider.provider_info()
-    name = model or request.model or info.default_model(request.mode)
-    assert name is not None
+    """The ``PreparedRequest`` through the runner's own pipeline (the core's validation,
+    then the sync hooks in order); a request without a key gets ``key-0001``."""
     if request.idempotency_key is None:
         request = request.evolve(idempotency_key="key-0001")
-    request = request.evolve(model=name)
-    model_info = model_of(provider, name)
-    ratio_plan = provider.map_ratio(request=request, model=model_info)
-    camera_plan = provider.translate_camera(request=request, model=model_info)
-    return provider.prepare(
-        request=request, model=model_info, ratio_plan=ratio_plan, camera_plan=camera_plan
-    )
-
-
-async def _raise_for_status(response: httpx.Response) -> None:
-    await response.aread()
-    response.raise_for_status()
+    if model is not None:
+        request = request.evolve(model=model)
+    return testing.prepare(provider, request)
 
 
 def make_client(
-    handler: Callable[[httpx.Request], httpx.Response],
-    provider: KlingProvider,
-    *,
-    raise_in_hook: bool = True,
+    handler: Callable[[httpx.Request], httpx.Response], provider: KlingProvider
 ) -> httpx.AsyncClient:
-    """A client like the lead's example: with ``raise_in_hook`` the non-2xx check is a
-    response event hook (which runs before the auth flow sees the answer)."""
-    hooks: dict[str, list[Any]] = {"response": [_raise_for_status]} if raise_in_hook else {}
-    return httpx.AsyncClient(
-        base_url=BASE_URL,
-        transport=httpx.MockTransport(handler),
-        auth=provider.auth(),
-        event_hooks=hooks,
-    )
+    """The client the runner hands the I/O hooks (non-2xx raises after the auth flow)."""
+    return testing.provider_client(provider, handler, base_url=BASE_URL)

@@ -15,8 +15,9 @@ from framecast import (
     ProviderSettings,
     Runner,
     TaskStatus,
+    testing,
 )
-from framecast.testing import VirtualClock
+from framecast.testing import VirtualClock, cassette_config
 from framecast_kling import KlingProvider
 from framecast_kling.testing import KlingFake
 
@@ -43,25 +44,20 @@ def vcr_cassette_dir() -> str:
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict:
-    return {
-        "record_mode": "none",
-        "filter_headers": ["authorization"],
-        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
-    }
-
-
-async def _raise_for_status(response: httpx.Response) -> None:
-    await response.aread()
-    response.raise_for_status()
+    return cassette_config(
+        **{
+            "record_mode": "none",
+            "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+        }
+    )
 
 
 @pytest.fixture
 async def api(provider: KlingProvider) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url="https://api-singapore.klingai.com",
-        auth=provider.auth(),
-        event_hooks={"response": [_raise_for_status]},
-    ) as client:
+    # The runner's own client (non-2xx raises once the auth flow has seen the answer).
+    transport = httpx.AsyncHTTPTransport()
+    base_url = "https://api-singapore.klingai.com"
+    async with testing.provider_client(provider, transport, base_url=base_url) as client:
         yield client
 
 

@@ -106,8 +106,11 @@ def test_kling_v1_end_frame_is_5_seconds_only(provider, portrait) -> None:
 def test_image_only_models_refuse_text2video(provider, model) -> None:
     with pytest.raises(UnsupportedOption) as caught:
         prepare(provider, GenerationRequest(prompt="x"), model=model)
-    assert caught.value.field == "model"
-    assert "kling-v2-5-turbo" in caught.value.allowed
+    # The core refuses it from the declared modes, naming the models that do take text.
+    assert (caught.value.field, caught.value.value, caught.value.allowed) == (
+        "mode", "text", ["first-last", "image"]
+    )  # fmt: skip
+    assert "kling-v2-5-turbo" in caught.value.message
 
 
 @pytest.mark.parametrize("model", ["kling-v2-master", "kling-v2-1-master", "kling-v3"])
@@ -115,7 +118,8 @@ def test_models_without_end_frame_refuse_it(provider, portrait, model) -> None:
     request = GenerationRequest(prompt="x", image=portrait, end_image=image_ref(size=(512, 512)))
     with pytest.raises(UnsupportedOption) as caught:
         prepare(provider, request, model=model)
-    assert caught.value.field == "end_image"
+    # The core refuses it from the declared modes, before Kling's capability map.
+    assert (caught.value.field, caught.value.value) == ("mode", "first-last")
 
 
 def test_multi_image_only_on_kling_v1_6(provider, portrait) -> None:
@@ -137,8 +141,9 @@ def test_cfg_scale_refused_on_v2_and_later(provider, portrait, model) -> None:
     request = GenerationRequest(prompt="x", image=portrait, options={"cfg_scale": 0.7})
     with pytest.raises(UnsupportedOption) as caught:
         prepare(provider, request, model=model)
+    # The core refuses it from the model's declared options (the message lists them).
     assert caught.value.field == "options.cfg_scale"
-    assert "kling-v1-6" in caught.value.allowed
+    assert "cfg_scale" not in caught.value.allowed
 
 
 def test_cfg_scale_sent_where_supported(provider, portrait) -> None:
@@ -148,8 +153,9 @@ def test_cfg_scale_sent_where_supported(provider, portrait) -> None:
 
 def test_cfg_scale_out_of_range_refused(provider, portrait) -> None:
     request = GenerationRequest(prompt="x", image=portrait, options={"cfg_scale": 1.5})
-    with pytest.raises(UnsupportedOption):
+    with pytest.raises(ValidationError) as caught:  # the OptionSpec's maximum, by the core
         prepare(provider, request, model="kling-v1")
+    assert (caught.value.field, caught.value.value) == ("options.cfg_scale", 1.5)
 
 
 def test_cfg_scale_refused_on_multi_image(provider, portrait) -> None:
@@ -159,7 +165,7 @@ def test_cfg_scale_refused_on_multi_image(provider, portrait) -> None:
 
 
 def test_seed_is_refused_naming_that_kling_has_none(provider, portrait) -> None:
-    with pytest.raises(ValidationError, match="Kling has no seed") as caught:
+    with pytest.raises(ValidationError, match="kling has no seed") as caught:
         prepare(provider, GenerationRequest(prompt="x", image=portrait, seed=42))
     assert caught.value.field == "seed"
 
@@ -262,5 +268,6 @@ def test_configured_mode_merged_by_the_runner_yields_where_only_pro_exists(portr
 
 def test_explicit_mode_on_a_master_model_is_refused(provider, portrait) -> None:
     request = GenerationRequest(prompt="x", image=portrait, options={"mode": "pro"})
-    with pytest.raises(UnsupportedOption, match="no mode parameter"):
+    with pytest.raises(UnsupportedOption, match="option 'mode' is not offered") as caught:
         prepare(provider, request, model="kling-v2-master")
+    assert caught.value.field == "options.mode"

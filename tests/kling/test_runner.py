@@ -7,6 +7,7 @@ import base64
 import io
 import json
 
+import framecast
 import httpx
 import pytest
 from framecast import (
@@ -46,6 +47,7 @@ COFFEE = str(EXAMPLES / "coffee.png")
 
 def runner_for(fake: KlingFake, clock: VirtualClock, **kwargs) -> Runner:
     settings = ProviderSettings(name="kling", env=dict(KlingFake.ENV))
+    fake.use_clock(clock.time)  # the provider signs on the runner's clock
     return Runner(
         "kling", settings=settings, transport=httpx.MockTransport(fake), clock=clock, **kwargs
     )
@@ -318,7 +320,7 @@ async def test_every_refusing_code_on_submit(code) -> None:
     clock, fake = VirtualClock(), KlingFake()
     fake.inject("create", business_error(code))
     async with runner_for(fake, clock) as runner:
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(getattr(framecast, SUBMIT_ERRORS[code])) as caught:
             await runner.generate(GenerationRequest(prompt="x"))
     assert type(caught.value).__name__ == SUBMIT_ERRORS[code]
     assert caught.value.details["code"] == str(code)
@@ -348,7 +350,7 @@ async def test_every_refusing_code_on_poll_keeps_the_handle(code) -> None:
     clock, fake = VirtualClock(), KlingFake()
     fake.inject("query", business_error(code))
     async with runner_for(fake, clock) as runner:
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(getattr(framecast, POLL_ERRORS[code])) as caught:
             await runner.generate(GenerationRequest(prompt="x"))
     assert type(caught.value).__name__ == POLL_ERRORS[code]
     assert caught.value.handle is not None and caught.value.handle.task_id in fake.tasks

@@ -13,8 +13,11 @@ from typing import Any
 
 import attrs
 from framecast.testing import read_timeout_after, remote_reset_after, respond
+from framecast_google import testing as google
 from framecast_kling import testing as kling
+from framecast_luma import testing as luma
 from framecast_runway import testing as runway
+from framecast_seedance import testing as seedance
 
 from ._sides import Fault
 
@@ -312,7 +315,261 @@ def _kling_rows() -> list[Row]:
     return rows
 
 
-ROWS: list[Row] = [*_runway_rows(), *_kling_rows()]
+# --------------------------------------------------------------------------- Seedance
+
+
+def _seedance_rows() -> list[Row]:
+    rows: list[Row] = []
+
+    def row(phase: str, fault: str, make: Callable[[], list[Fault]], **kw: Any) -> None:
+        rows.append(Row("seedance", phase, fault, make, **kw))
+
+    overloaded = lambda retry_after=None: seedance.api_error(  # noqa: E731
+        503, "ServerOverloaded", retry_after=retry_after
+    )
+    # submit
+    row("submit", "connection refused x2", _n(seedance.connection_refused, 2), creates=3)
+    row("submit", "429 without Retry-After x2", _n(seedance.rate_limited, 2), creates=3)
+    row("submit", "429 Retry-After 7", _one(lambda: seedance.rate_limited(retry_after=7)),
+        retry_after=7, creates=2)  # fmt: skip
+    row("submit", "429 past the policy (x5)", _n(lambda: seedance.rate_limited(retry_after=2), 5),
+        expect="RateLimited", created=0, creates=5)  # fmt: skip
+    row("submit", "503 Retry-After 3 (refused)", _one(lambda: overloaded(3)), retry_after=3,
+        creates=2)  # fmt: skip
+    for status in (500, 502, 504):
+        for created in (True, False):
+            row("submit", f"{status} task {'created' if created else 'not created'}",
+                _one(lambda s=status, c=created: seedance.server_error(s, created=c)),
+                expect="OutcomeUnknown", created=int(created), creates=1)  # fmt: skip
+    row("submit", "read timeout after create", _one(seedance.read_timeout_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "reset after create", _one(seedance.reset_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "malformed JSON 200", _one(seedance.malformed_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "truncated JSON 200", _one(seedance.truncated_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "401 revoked key", _one(seedance.unauthorized), expect="AuthenticationError",
+        created=0, creates=1, extra=("ARK_API_KEY",))  # fmt: skip
+    row("submit", "403 AccountOverdueError",
+        _one(lambda: seedance.api_error(403, "AccountOverdueError", "The account is overdue.")),
+        expect="AccountError", created=0, creates=1, extra=("top up",))  # fmt: skip
+    row("submit", "400 InvalidParameter",
+        _one(lambda: seedance.api_error(400, "InvalidParameter", "ratio is invalid")),
+        expect="ProviderValidationError", created=0, creates=1,
+        extra=("ratio is invalid",))  # fmt: skip
+    row("submit", "400 real person in a reference image", _one(seedance.real_person_refused),
+        expect="GenerationFailed", created=0, creates=1, retryable=False,
+        extra=("real person", "asset review"))  # fmt: skip
+
+    # poll
+    for name, make in (
+        ("connection refused", _n(seedance.connection_refused, 2)),
+        ("429 without Retry-After", _n(seedance.rate_limited, 2)),
+        ("503 without Retry-After", _n(overloaded, 2)),
+        ("500", _one(lambda: seedance.server_error(500))),
+        ("502", _one(lambda: seedance.server_error(502))),
+        ("504", _one(lambda: seedance.server_error(504))),
+        ("read timeout", _one(read_timeout_after)),
+        ("reset", _one(remote_reset_after)),
+        ("malformed JSON 200", _one(lambda: seedance.malformed_json(created=False))),
+        ("truncated JSON 200", _one(seedance.truncated_json)),
+    ):
+        row("poll", name, make, creates=1)
+    row("poll", "429 Retry-After 9", _one(lambda: seedance.rate_limited(retry_after=9)),
+        retry_after=9, creates=1)  # fmt: skip
+    row("poll", "unknown status word", _one(lambda: seedance.unknown_status("paused")),
+        expect="ProviderError", extra=("paused", *UNREADABLE))  # fmt: skip
+    row("poll", "404 (deleted elsewhere)",
+        _one(lambda: seedance.api_error(404, "ResourceNotFound", "The task is not found.")),
+        expect="TaskNotFound")  # fmt: skip
+    row("poll", "401 revoked key", _one(seedance.unauthorized), expect="AuthenticationError",
+        extra=("ARK_API_KEY",))  # fmt: skip
+    row("poll", "queued for 40 polls", NONE, plan={"queued_polls": 40}, timeout=7200)
+    for code in ("OutputVideoSensitiveContentDetected.PolicyViolation",
+                 "InputImageSensitiveContentDetected.PrivacyInformation"):  # fmt: skip
+        row("poll", f"failed {code}", NONE, plan={"outcome": "failed", "failure_code": code},
+            expect="GenerationFailed", retryable=False, extra=("failed", "will not help"))  # fmt: skip
+    row("poll", "expired (execution_expires_after)", NONE, plan={"outcome": "expired"},
+        expect="GenerationFailed", retryable=True,
+        extra=("expired", "execution_expires_after"))  # fmt: skip
+    row("poll", "503 on every poll until the wait timeout", _n(overloaded, 100),
+        expect="TaskTimeout", timeout=120)  # fmt: skip
+    return rows
+
+
+# --------------------------------------------------------------------------- Google
+
+
+def _google_rows() -> list[Row]:
+    rows: list[Row] = []
+
+    def row(phase: str, fault: str, make: Callable[[], list[Fault]], **kw: Any) -> None:
+        rows.append(Row("google", phase, fault, make, **kw))
+
+    variables = ("GOOGLE_API_KEY or GEMINI_API_KEY",)
+    # submit: no idempotency key and no lookup, so a create whose answer is lost is never
+    # sent again (OutcomeUnknown), as for Runway.
+    row("submit", "connection refused x2", _n(google.connection_refused, 2), creates=3)
+    row("submit", "429 RESOURCE_EXHAUSTED x2", _n(google.rate_limited, 2), creates=3)
+    row("submit", "429 retryDelay 7s", _one(lambda: google.rate_limited(retry_delay=7)),
+        retry_after=7, creates=2)  # fmt: skip
+    row("submit", "429 Retry-After 5", _one(lambda: google.rate_limited(retry_after=5)),
+        retry_after=5, creates=2)  # fmt: skip
+    row("submit", "429 retryDelay 300s (capped at 60)",
+        _one(lambda: google.rate_limited(retry_delay=300)), retry_after=60, creates=2)  # fmt: skip
+    row("submit", "429 past the policy (x5)", _n(lambda: google.rate_limited(retry_delay=2), 5),
+        expect="RateLimited", created=0, creates=5, extra=("exceeded your current quota",))  # fmt: skip
+    for status in (500, 503, 504):
+        for created in (True, False):
+            row("submit", f"{status} task {'created' if created else 'not created'}",
+                _one(lambda s=status, c=created: google.server_error(s, created=c)),
+                expect="OutcomeUnknown", created=int(created), creates=1)  # fmt: skip
+    row("submit", "read timeout after create", _one(google.read_timeout_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "reset after create", _one(google.reset_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "malformed JSON 200", _one(google.malformed_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "truncated JSON 200", _one(google.truncated_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "400 API_KEY_INVALID", _one(google.bad_key), expect="AuthenticationError",
+        created=0, creates=1, extra=variables)  # fmt: skip
+    row("submit", "403 PERMISSION_DENIED", _one(google.permission_denied),
+        expect="AuthenticationError", created=0, creates=1, extra=variables)  # fmt: skip
+    row("submit", "400 FAILED_PRECONDITION (billing)",
+        _one(lambda: respond(400, {"error": {"code": 400, "status": "FAILED_PRECONDITION",
+            "message": "Gemini API free tier is not available in your country. Please enable "
+                       "billing on your project in Google AI Studio."}})),
+        expect="AccountError", created=0, creates=1, extra=("enable billing",))  # fmt: skip
+    row("submit", "400 INVALID_ARGUMENT",
+        _one(lambda: google.invalid_argument("personGeneration is not allowed.")),
+        expect="ProviderValidationError", created=0, creates=1,
+        extra=("personGeneration is not allowed", "change the request"))  # fmt: skip
+
+    # poll
+    for name, make in (
+        ("connection refused", _n(google.connection_refused, 2)),
+        ("429 RESOURCE_EXHAUSTED", _n(google.rate_limited, 2)),
+        ("500 INTERNAL", _one(lambda: google.server_error(500))),
+        ("503 UNAVAILABLE", _one(lambda: google.server_error(503))),
+        ("504 DEADLINE_EXCEEDED", _one(lambda: google.server_error(504))),
+        ("read timeout", _one(read_timeout_after)),
+        ("reset", _one(remote_reset_after)),
+        ("malformed JSON 200", _one(lambda: google.malformed_json(created=False))),
+        ("truncated JSON 200", _one(google.truncated_json)),
+        ("malformed operation (done, no response)", _one(google.malformed_operation)),
+    ):
+        row("poll", name, make, creates=1)
+    row("poll", "429 retryDelay 25s", _one(lambda: google.rate_limited(retry_delay=25)),
+        retry_after=25, creates=1)  # fmt: skip
+    row("poll", "404 NOT_FOUND (operation unknown)",
+        _one(lambda: respond(404, {"error": {"code": 404, "status": "NOT_FOUND",
+                                             "message": "Operation not found."}})),
+        expect="TaskNotFound")  # fmt: skip
+    row("poll", "400 API_KEY_INVALID", _one(google.bad_key), expect="AuthenticationError",
+        extra=variables)  # fmt: skip
+    row("poll", "running for 40 polls", NONE, plan={"running_polls": 40}, timeout=7200)
+    row("poll", "operation error 13 (INTERNAL)", NONE,
+        plan={"outcome": "error", "error_code": 13, "error_message": "Internal error."},
+        expect="GenerationFailed", retryable=True,
+        extra=("failed", "INTERNAL", "trying again may succeed"))  # fmt: skip
+    row("poll", "operation error 3 (INVALID_ARGUMENT)", NONE,
+        plan={"outcome": "error", "error_code": 3, "error_message": "Unsupported input."},
+        expect="GenerationFailed", retryable=False,
+        extra=("failed", "INVALID_ARGUMENT", "will not help"))  # fmt: skip
+    row("poll", "safety-filtered (raiMediaFilteredReasons)", NONE,
+        plan={"outcome": "filtered", "reasons": ("Audio safety filter triggered.",)},
+        expect="GenerationFailed", retryable=False,
+        extra=("Audio safety filter triggered", "not charged", "will not help"))  # fmt: skip
+    row("poll", "503 on every poll until the wait timeout",
+        _n(lambda: google.server_error(503), 100), expect="TaskTimeout", timeout=120)  # fmt: skip
+    row("poll", f"503 on {LONG_OUTAGE:,} polls in a row (hours)",
+        _n(lambda: google.server_error(503), LONG_OUTAGE), timeout=LONG_WAIT,
+        creates=1)  # fmt: skip
+    return rows
+
+
+# --------------------------------------------------------------------------- Luma
+
+
+def _luma_rows() -> list[Row]:
+    """Luma's Agents API (Ray 3.2): no idempotency key and no lookup, like Runway."""
+    rows: list[Row] = []
+
+    def row(phase: str, fault: str, make: Callable[[], list[Fault]], **kw: Any) -> None:
+        rows.append(Row("luma", phase, fault, make, **kw))
+
+    # submit
+    row("submit", "connection refused x2", _n(luma.connection_refused, 2), creates=3)
+    row("submit", "429 without Retry-After x2", _n(luma.rate_limited, 2), creates=3)
+    row("submit", "429 Retry-After 7", _one(lambda: luma.rate_limited(retry_after=7)),
+        retry_after=7, creates=2)  # fmt: skip
+    row("submit", "429 past the policy (x5)", _n(lambda: luma.rate_limited(retry_after=2), 5),
+        expect="RateLimited", created=0, creates=5)  # fmt: skip
+    row("submit", "503 Retry-After 3 (refused)", _one(lambda: luma.unavailable(retry_after=3)),
+        retry_after=3, creates=2)  # fmt: skip
+    for status in (500, 502, 504):
+        for created in (True, False):
+            row("submit", f"{status} task {'created' if created else 'not created'}",
+                _one(lambda s=status, c=created: luma.server_error(s, created=c)),
+                expect="OutcomeUnknown", created=int(created), creates=1)  # fmt: skip
+    row("submit", "read timeout after create", _one(luma.read_timeout_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "reset after create", _one(luma.reset_after),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "malformed JSON 200", _one(luma.malformed_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "truncated JSON 201", _one(luma.truncated_json),
+        expect="OutcomeUnknown", creates=1)  # fmt: skip
+    row("submit", "401 revoked key", _one(luma.unauthorized), expect="AuthenticationError",
+        created=0, creates=1, extra=("LUMA_AGENTS_API_KEY",))  # fmt: skip
+    row("submit", "402 out of credits", _one(luma.out_of_credits), expect="AccountError",
+        created=0, creates=1, extra=("Insufficient credits",))  # fmt: skip
+    row("submit", "400 refused body",
+        _one(lambda: respond(400, {"detail": "video.duration: '7s' is not allowed"})),
+        expect="ProviderValidationError", created=0, creates=1,
+        extra=("video.duration", "change the request"))  # fmt: skip
+
+    # poll
+    for name, make in (
+        ("connection refused", _n(luma.connection_refused, 2)),
+        ("429 without Retry-After", _n(luma.rate_limited, 2)),
+        ("503 without Retry-After", _n(luma.unavailable, 2)),
+        ("500", _one(lambda: luma.server_error(500))),
+        ("502", _one(lambda: luma.server_error(502))),
+        ("read timeout", _one(read_timeout_after)),
+        ("reset", _one(remote_reset_after)),
+        ("malformed JSON 200", _one(lambda: luma.malformed_json(created=False))),
+        ("truncated JSON 200", _one(luma.truncated_json)),
+    ):
+        row("poll", name, make, creates=1)
+    row("poll", "429 Retry-After 9", _one(lambda: luma.rate_limited(retry_after=9)),
+        retry_after=9, creates=1)  # fmt: skip
+    row("poll", "unknown state word", _one(lambda: luma.unknown_status("exploded")),
+        expect="ProviderError", extra=("exploded", *UNREADABLE))  # fmt: skip
+    row("poll", "404 (generation unknown)",
+        _one(lambda: respond(404, {"detail": "Generation not found"})), expect="TaskNotFound")  # fmt: skip
+    row("poll", "401 revoked key", _one(luma.unauthorized), expect="AuthenticationError",
+        extra=("LUMA_AGENTS_API_KEY",))  # fmt: skip
+    row("poll", "queued for 40 polls", NONE, plan={"queued_polls": 40}, timeout=7200)
+    for code, retryable in luma.FAILURE_CODES.items():
+        row("poll", f"failed {code}", NONE,
+            plan={"outcome": "failed", "failure_code": code, "failure_reason": "It failed."},
+            expect="GenerationFailed", retryable=retryable,
+            extra=("failed", "trying again may succeed" if retryable else "will not help"))  # fmt: skip
+    row("poll", "503 on every poll until the wait timeout", _n(luma.unavailable, 100),
+        expect="TaskTimeout", timeout=120)  # fmt: skip
+    return rows
+
+
+ROWS: list[Row] = [
+    *_runway_rows(),
+    *_kling_rows(),
+    *_seedance_rows(),
+    *_google_rows(),
+    *_luma_rows(),
+]
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -384,3 +641,65 @@ CLI_ROWS: list[CliRow] = [
 
 def cli_providers(test: str) -> list[str]:
     return [row.provider for row in CLI_ROWS if row.test == test]
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+@attrs.frozen
+class SecretRow:
+    """A shape of credential, or a value derived from one, that must never show; ``test``
+    (in ``test_credentials.py``) runs it for ``provider``."""
+
+    provider: str
+    situation: str
+    behaviour: str
+    test: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.test}[{self.provider}]"
+
+
+PADDED = "test_a_credential_padded_with_whitespace_works"
+CONTROL = "test_a_control_character_inside_a_credential_is_refused_naming_the_variable"
+CONTROL_CLI = "test_cli_with_a_control_character_in_a_credential_exits_2_and_shows_no_value"
+ODD = "test_a_credential_of_any_shape_echoed_by_the_server_is_redacted"
+JWT_ECHO = "test_a_kling_jwt_echoed_by_the_server_is_redacted_everywhere"
+JWT_CLI = "test_cli_shows_no_jwt_a_server_echoed"
+
+SECRET_ROWS: list[SecretRow] = [
+    *(
+        SecretRow(p, "a key with a trailing `\\n` or `\\r\\n`, surrounding spaces or a tab "
+                  "(read from a file, a mounted secret)",
+                  "surrounding whitespace stripped: the request is signed with the key and "
+                  "succeeds (exit 0), 1 task; nothing shows the key", PADDED)
+        for p in ("runway", "kling")
+    ),
+    *(
+        SecretRow(p, "a control, invisible or non-ASCII character inside a key (`\\n`, "
+                  "`\\r`, NUL, ESC, DEL, U+2028, `é`)",
+                  "`ConfigurationError` (exit 2) naming the variable and the position, never "
+                  "the value; nothing sent, 0 tasks", CONTROL)
+        for p in ("runway", "kling")
+    ),
+    *(
+        SecretRow(p, "the same through `framecast generate --json` and `--debug`",
+                  "exit 2 naming the variable; no part of the key on stdout or stderr "
+                  "(tracebacks included); nothing sent", CONTROL_CLI)
+        for p in ("runway", "kling")
+    ),
+    *(
+        SecretRow(p, "a key of any shape (regex and JSON specials, no `key_` prefix) echoed "
+                  "back in a 400 body",
+                  "replaced by `<VARIABLE>` in the message, `repr`, `to_dict()` and every log "
+                  "record, raw or escaped (JSON, `repr`, bytes, URL)", ODD)
+        for p in ("runway", "kling")
+    ),
+    SecretRow("kling", "the signed JWT (30 minutes valid) echoed back in a 400 body, on "
+              "submit or poll",
+              "replaced by `<Kling token>` (the whole token and its signature alone) in the "
+              "message, `repr`, `to_dict()` and every log record", JWT_ECHO),
+    SecretRow("kling", "the JWT echoed, through `framecast generate --json` and `--debug`",
+              "exit 2; `<Kling token>` on stdout and stderr, no token", JWT_CLI),
+]  # fmt: skip

@@ -27,8 +27,11 @@ from framecast import (
     RetryPolicy,
 )
 from framecast.testing import VirtualClock, read_timeout_after, remote_reset_after, respond
+from framecast_google import testing as google
 from framecast_kling import testing as kling
+from framecast_luma import testing as luma
 from framecast_runway import testing as runway
+from framecast_seedance import testing as seedance
 
 from ._sides import SIDES, Fault, Side
 
@@ -62,6 +65,38 @@ SUBMIT_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "reset after create": (kling.reset_after, "ok"),
         "truncated 200": (kling.truncated, "ok"),
     },
+    "seedance": {
+        "429": (seedance.rate_limited, "ok"),
+        "429 Retry-After": (lambda: seedance.rate_limited(retry_after=5), "ok"),
+        "503 Retry-After": (
+            lambda: seedance.api_error(503, "ServerOverloaded", retry_after=2),
+            "ok",
+        ),
+        "connection refused": (seedance.connection_refused, "ok"),
+        "500 created": (lambda: seedance.server_error(500, created=True), "unknown"),
+        "502 not created": (lambda: seedance.server_error(502), "unknown"),
+        "reset after create": (seedance.reset_after, "unknown"),
+        "truncated 200": (seedance.truncated_json, "unknown"),
+    },
+    "google": {
+        "429": (google.rate_limited, "ok"),
+        "429 retryDelay": (lambda: google.rate_limited(retry_delay=5), "ok"),
+        "connection refused": (google.connection_refused, "ok"),
+        "500 created": (lambda: google.server_error(500, created=True), "unknown"),
+        "503 not created": (lambda: google.server_error(503), "unknown"),
+        "reset after create": (google.reset_after, "unknown"),
+        "truncated 200": (google.truncated_json, "unknown"),
+    },
+    "luma": {
+        "429": (luma.rate_limited, "ok"),
+        "429 Retry-After": (lambda: luma.rate_limited(retry_after=5), "ok"),
+        "503 Retry-After": (lambda: luma.unavailable(retry_after=2), "ok"),
+        "connection refused": (luma.connection_refused, "ok"),
+        "500 created": (lambda: luma.server_error(500, created=True), "unknown"),
+        "502 not created": (lambda: luma.server_error(502), "unknown"),
+        "reset after create": (luma.reset_after, "unknown"),
+        "truncated 201": (luma.truncated_json, "unknown"),
+    },
 }
 POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
     "runway": {
@@ -81,6 +116,39 @@ POLL_FAULTS: Mapping[str, Mapping[str, tuple[Callable[[], Fault], str]]] = {
         "malformed 200": (lambda: kling.malformed(created=False), "ok"),
         "unknown status": (lambda: kling.unknown_status("paused"), "ProviderError"),
         "404/1203": (lambda: kling.business_error(1203), "TaskNotFound"),
+    },
+    "seedance": {
+        "503": (lambda: seedance.api_error(503, "ServerOverloaded"), "ok"),
+        "429": (seedance.rate_limited, "ok"),
+        "reset": (remote_reset_after, "ok"),
+        "read timeout": (read_timeout_after, "ok"),
+        "malformed 200": (lambda: seedance.malformed_json(created=False), "ok"),
+        "unknown status": (lambda: seedance.unknown_status("paused"), "ProviderError"),
+        "404": (lambda: seedance.api_error(404, "ResourceNotFound"), "TaskNotFound"),
+    },
+    "google": {
+        "503": (lambda: google.server_error(503), "ok"),
+        "429": (google.rate_limited, "ok"),
+        "reset": (remote_reset_after, "ok"),
+        "read timeout": (read_timeout_after, "ok"),
+        "malformed 200": (lambda: google.malformed_json(created=False), "ok"),
+        "malformed operation": (google.malformed_operation, "ok"),
+        "404": (
+            lambda: respond(
+                404,
+                {"error": {"code": 404, "status": "NOT_FOUND", "message": "Operation not found."}},
+            ),
+            "TaskNotFound",
+        ),
+    },
+    "luma": {
+        "503": (luma.unavailable, "ok"),
+        "429": (luma.rate_limited, "ok"),
+        "reset": (remote_reset_after, "ok"),
+        "read timeout": (read_timeout_after, "ok"),
+        "malformed 200": (lambda: luma.malformed_json(created=False), "ok"),
+        "unknown status": (lambda: luma.unknown_status("exploded"), "ProviderError"),
+        "404": (lambda: respond(404, {"detail": "Generation not found"}), "TaskNotFound"),
     },
 }
 
@@ -132,22 +200,34 @@ class JobFaults:
 
     def _serve(self, request: httpx.Request) -> httpx.Response:
         response = self.side.fake(request)
-        if self.side.is_create(request) and response.status_code == 200:
+        if self.side.is_create(request) and response.is_success:
             data = json.loads(response.read())
-            task_id = data["id"] if self.provider == "runway" else data["data"]["task_id"]
+            task_id = {
+                "kling": lambda: data["data"]["task_id"],
+                "google": lambda: data["name"],
+            }.get(self.provider, lambda: data["id"])()
             self.job_of_task[task_id] = _job_of_body(request)
         return response
 
     def _locate(self, request: httpx.Request) -> tuple[str, int | None]:
         if self.side.is_create(request):
             return "submit", _job_of_body(request)
-        task = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        path = request.url.path.rstrip("/")
+        # Google's task id is the operation name, the path after the API version.
+        task = (
+            path.removeprefix("/v1beta/") if self.provider == "google" else path.rsplit("/", 1)[-1]
+        )
         return "poll", self.job_of_task.get(task)  # None: a lookup by key, or a download
 
 
 def _job_of_body(request: httpx.Request) -> int:
     body = json.loads(request.content)
-    match = _JOB.search(body.get("promptText") or body.get("prompt") or "")
+    text = body.get("promptText") or body.get("prompt")
+    if text is None and body.get("content"):  # Seedance: the first content item
+        text = body["content"][0].get("text")
+    if text is None and body.get("instances"):
+        text = body["instances"][0].get("prompt")  # Google: instances[0].prompt
+    match = _JOB.search(text or "")
     assert match, body
     return int(match.group(1))
 
@@ -157,6 +237,7 @@ async def run_load(provider: str) -> dict[str, Any]:
     plan = fault_plan(provider)
     faults = JobFaults(side, plan)
     clock = VirtualClock()
+    side.use_clock(clock)
     from framecast import ProviderSettings, Runner
 
     runner = Runner(
@@ -197,7 +278,7 @@ def outcome_name(outcome: GenerationResult | FramecastError) -> str:
     return type(outcome).__name__
 
 
-@pytest.mark.parametrize("provider", ["runway", "kling"])
+@pytest.mark.parametrize("provider", ["runway", "kling", "seedance", "google", "luma"])
 async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     provider: str,
 ) -> None:
@@ -222,11 +303,11 @@ async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
     assert EXACT[provider] == (len(plan), dict(sorted(counts.items()))), (len(plan), counts)
 
     # Never paid twice: one task at most per job; the only jobs without one are Runway's
-    # lost answers to creates the server refused.
+    # and Luma's lost answers to creates the server refused.
     assert max(Counter(faults.job_of_task.values()).values()) == 1
-    not_created = sum(1 for p in plan.values() if p == ("submit", "502 not created"))
-    lost_runway = not_created if provider == "runway" else 0
-    assert side.tasks_created == JOBS - lost_runway
+    not_created = sum(1 for p in plan.values() if p[0] == "submit" and "not created" in p[1])
+    lost = not_created if not side.has_lookup else 0
+    assert side.tasks_created == JOBS - lost
     # Never lost: every accepted task is in a result or carried by an error, except those
     # whose create answer Runway lost (OutcomeUnknown carries its fingerprint and window).
     carried: dict[str, int] = {}
@@ -251,4 +332,7 @@ async def test_thousand_jobs_with_five_percent_faults_are_all_accounted_for(
 EXACT: Mapping[str, tuple[int, dict[str, int]]] = {
     "runway": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
     "kling": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 990}),
+    "seedance": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
+    "google": (55, {"TaskNotFound": 6, "ok": 980, "unknown": 14}),
+    "luma": (54, {"ProviderError": 4, "TaskNotFound": 6, "ok": 982, "unknown": 8}),
 }

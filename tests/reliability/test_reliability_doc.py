@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import test_cli_tasklog
-from ._matrix import CLI_ROWS, EXIT, ROWS, Row
+from . import test_cli_tasklog, test_credentials
+from ._matrix import CLI_ROWS, EXIT, ROWS, SECRET_ROWS, Row
 from .test_bad_inputs import CASES
 from .test_load_with_faults import EXACT, FAULT_RATE, JOBS
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 START, END = "<!-- matrix:start -->", "<!-- matrix:end -->"
 CLI_START, CLI_END = "<!-- cli-matrix:start -->", "<!-- cli-matrix:end -->"
+SECRET_START, SECRET_END = "<!-- secret-matrix:start -->", "<!-- secret-matrix:end -->"
 
 
 def behaviour(row: Row) -> str:
@@ -63,6 +64,26 @@ def cli_table() -> str:
     return "\n".join(lines)
 
 
+def secret_table() -> str:
+    lines = ["| provider | situation | behaviour | test id |", "|---|---|---|---|"]
+    for row in SECRET_ROWS:
+        lines.append(f"| {row.provider} | {row.situation} | {row.behaviour} | `{row.id}` |")
+    return "\n".join(lines)
+
+
+def test_the_page_shows_every_secret_row() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    shown = text.split(SECRET_START, 1)[1].split(SECRET_END, 1)[0].strip()
+    assert shown == secret_table(), (
+        "docs/reliability.md is stale: python -m tests.reliability.test_reliability_doc"
+    )
+
+
+def test_every_secret_row_names_a_test_that_runs_it() -> None:
+    for row in SECRET_ROWS:
+        assert callable(getattr(test_credentials, row.test, None)), row.test
+
+
 def test_the_page_shows_every_cli_row() -> None:
     text = PAGE.read_text(encoding="utf-8")
     shown = text.split(CLI_START, 1)[1].split(CLI_END, 1)[0].strip()
@@ -102,4 +123,7 @@ if __name__ == "__main__":
     page = f"{head}{START}\n{matrix_table()}\n{END}{tail}"
     head, rest = page.split(CLI_START, 1)
     tail = rest.split(CLI_END, 1)[1]
-    PAGE.write_text(f"{head}{CLI_START}\n{cli_table()}\n{CLI_END}{tail}", encoding="utf-8")
+    page = f"{head}{CLI_START}\n{cli_table()}\n{CLI_END}{tail}"
+    head, rest = page.split(SECRET_START, 1)
+    tail = rest.split(SECRET_END, 1)[1]
+    PAGE.write_text(f"{head}{SECRET_START}\n{secret_table()}\n{SECRET_END}{tail}", encoding="utf-8")

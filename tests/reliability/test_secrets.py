@@ -20,12 +20,24 @@ from click.testing import CliRunner
 from framecast import FramecastError, GenerationRequest, TaskStatus
 from framecast.cli import cli
 from framecast.testing import VirtualClock, read_timeout_after
+from framecast_google import testing as google
 from framecast_kling import KlingProvider
 from framecast_kling import testing as kling
 from framecast_runway import testing as runway
+from framecast_seedance.testing import SeedanceFake
 
 from .._secret_audit import BEARER, JWT, KNOWN_SECRETS, RecordCollector, leaks_in
-from ._sides import KLING_API_HOST, RUNWAY_API_HOST, SIDES, KlingSide, RunwaySide, Side
+from ._sides import (
+    GOOGLE_API_HOST,
+    KLING_API_HOST,
+    RUNWAY_API_HOST,
+    SIDES,
+    GoogleSide,
+    KlingSide,
+    RunwaySide,
+    SeedanceSide,
+    Side,
+)
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 
@@ -46,6 +58,10 @@ def test_the_registry_holds_every_fake_credential() -> None:
         inspect.signature(acme.AcmeServer).parameters["secret"].default,
         *RunwaySide.env.values(),
         *KlingSide.env.values(),
+        SeedanceFake().api_key,
+        *SeedanceSide.env.values(),
+        google.GoogleFake().api_key,
+        *GoogleSide.env.values(),
     ]
     missing = [value for value in fakes if value not in KNOWN_SECRETS]
     assert not missing, f"add these fake credentials to tests/_secret_audit.py: {missing}"
@@ -61,19 +77,31 @@ def test_the_audit_finds_keys_jwts_and_bearer_headers() -> None:
     assert leaks_in(["key=key_test_not_real"]) == ["key_test_not_real"]
     assert not leaks_in(["https://outputs.fake.test/a.mp4?_jwt=fake.signed.url"])
 
+    # A whitespace-padded key, a token derived from the fake keys (whole, its signature
+    # alone, its payload alone: base64 of the access key), however it is escaped.
+    assert kling.FAKE_ACCESS_KEY in leaks_in([repr(f"  {kling.FAKE_ACCESS_KEY}\r\n")])
+    jwt_token = token.partition(" ")[2]
+    header_payload, _, signature = jwt_token.rpartition(".")
+    assert any("signed with" in leak for leak in leaks_in([jwt_token]))
+    payload = header_payload.split(".")[1]
+    assert f"base64 of {kling.FAKE_ACCESS_KEY}" in leaks_in([f"payload={payload}"])
+    assert leaks_in([f"sig {signature}"])  # the registry knows the token this process signed
+
+    # A record made without framecast's redacting factory (a planted leak, kept from the
+    # suite-wide audit): the collector still reads args, extra fields and exception text.
     collector = RecordCollector()
-    log = logging.getLogger("framecast.audit-self-test")
-    log.addHandler(collector)
-    log.setLevel(logging.DEBUG)
-    log.propagate = False  # a planted leak: kept from the suite-wide audit
     try:
-        try:
-            raise RuntimeError(f"boom {kling.FAKE_SECRET_KEY}")
-        except RuntimeError:
-            log.debug("failed", exc_info=True, extra={"headers": {"x": "key_wrong_not_real"}})
-    finally:
-        log.removeHandler(collector)
-    assert set(leaks_in(collector.texts)) == {kling.FAKE_SECRET_KEY, "key_wrong_not_real"}
+        raise RuntimeError(f"boom {kling.FAKE_SECRET_KEY}")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord(
+            "framecast.audit-self-test", logging.DEBUG, __file__, 1, "failed", None,
+            sys.exc_info(),
+        )  # fmt: skip
+    record.headers = {"x": "key_wrong_not_real"}
+    collector.handle(record)
+    assert {kling.FAKE_SECRET_KEY, "key_wrong_not_real"} <= set(leaks_in(collector.texts))
 
 
 def _kling_settings() -> Any:
@@ -126,7 +154,7 @@ def _foreign_requests(side: Side) -> list[httpx.Request]:
 def _credential_headers(request: httpx.Request) -> list[str]:
     return [
         name
-        for name in ("authorization", "x-runway-version", "cookie", "x-api-key")
+        for name in ("authorization", "x-runway-version", "cookie", "x-api-key", "x-goog-api-key")
         if name in request.headers
     ]
 
@@ -140,7 +168,7 @@ def _texts_of(error: FramecastError | None, runner: Any) -> list[str]:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("provider", ["runway", "kling"])
+@pytest.mark.parametrize("provider", ["runway", "kling", "google"])
 async def test_a_faulty_run_with_upload_and_download_leaks_nothing(
     provider: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -150,6 +178,13 @@ async def test_a_faulty_run_with_upload_and_download_leaks_nothing(
         image: Any = _noise_png(tmp_path)
         side.inject("submit", runway.rate_limited(retry_after=2))
         side.inject("poll", runway.unavailable(), read_timeout_after())
+    elif isinstance(side, GoogleSide):
+        from ._sides import small_png
+
+        image = tmp_path / "frame.png"
+        image.write_bytes(small_png())
+        side.inject("submit", google.rate_limited(retry_delay=2))
+        side.inject("poll", google.server_error(503), read_timeout_after())
     else:
         image = tmp_path / "frame.png"
         from ._sides import small_png
@@ -172,18 +207,25 @@ async def test_a_faulty_run_with_upload_and_download_leaks_nothing(
         assert len(side.fake.uploads) == 1 and side.fake.violations == []
     foreign = _foreign_requests(side)
     hosts = {r.url.host for r in foreign}
-    assert hosts == ({"runway-uploads.fake.test", "outputs.fake.test"} if provider == "runway"
-                     else {kling.CDN_HOST}), hosts  # fmt: skip
+    assert (
+        hosts
+        == {
+            "runway": {"runway-uploads.fake.test", "outputs.fake.test"},
+            "kling": {kling.CDN_HOST},
+            "google": {"video-storage.fake.test"},  # the output's redirect target
+        }[provider]
+    ), hosts
     for request in foreign:
         assert not _credential_headers(request), f"{request.url.host}: {request.headers}"
     api = [r for r in side.recorder.requests if r.url.host == side.api_host]
-    assert api and all("authorization" in r.headers for r in api)  # the check can fail
+    header = "x-goog-api-key" if provider == "google" else "authorization"
+    assert api and all(header in r.headers for r in api)  # the check can fail
     logged = [r.getMessage() for r in caplog.records] + [caplog.text]
     assert any(r.name.startswith("framecast") for r in caplog.records)  # DEBUG was on
     assert not leaks_in(logged + texts)
 
 
-@pytest.mark.parametrize("provider", ["runway", "kling"])
+@pytest.mark.parametrize("provider", ["runway", "kling", "google"])
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
 def test_cli_output_never_shows_a_credential(
     provider: str, debug: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -195,6 +237,8 @@ def test_cli_output_never_shows_a_credential(
     image.write_bytes(small_png())
     if isinstance(side, RunwaySide):
         side.inject("poll", runway.unauthorized())  # an error after the task exists
+    elif isinstance(side, GoogleSide):
+        side.inject("poll", google.bad_key())
     else:
         side.inject("poll", *[kling.business_error(1004)] * 2)  # expired twice: refused
     monkeypatch.chdir(tmp_path)
@@ -209,4 +253,4 @@ def test_cli_output_never_shows_a_credential(
     for request in _foreign_requests(side):
         assert not _credential_headers(request)
     hosts = {r.url.host for r in side.recorder.requests}
-    assert hosts <= {RUNWAY_API_HOST, KLING_API_HOST}
+    assert hosts <= {RUNWAY_API_HOST, KLING_API_HOST, GOOGLE_API_HOST}

@@ -1,5 +1,5 @@
-"""Fixtures for the Runway plugin's tests: a provider with a fake key, images, and a helper
-that runs the request hooks in the order the runner does."""
+"""Fixtures for the Runway plugin's tests: a provider with a fake key, images, and the
+core's own pipeline and client (``framecast.testing.prepare`` / ``provider_client``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import pytest
 from framecast import (
-    GenerationRequest,
     ImageRef,
     PreparedRequest,
     ProviderInfo,
@@ -46,31 +45,15 @@ def png_image(raw_bytes: int = 2048, *, width: int = 1280, height: int = 720) ->
 
 
 def prepare(provider: RunwayProvider, info: ProviderInfo, **fields: Any) -> PreparedRequest:
-    """map_ratio -> translate_camera -> prepare, as the runner calls them."""
-    request = GenerationRequest(**fields)
-    request = request.evolve(idempotency_key=request.idempotency_key or "test-key")
-    model = info.model(request.model or info.default_model(request.mode) or "")
-    assert model is not None, request.model
-    ratio_plan = provider.map_ratio(request=request, model=model)
-    camera_plan = provider.translate_camera(request=request, model=model)
-    return provider.prepare(
-        request=request, model=model, ratio_plan=ratio_plan, camera_plan=camera_plan
-    )
-
-
-async def _raise_for_status(response: httpx.Response) -> None:
-    await response.aread()
-    response.raise_for_status()
+    """The wire request through the runner's own pipeline (validation, ratio, camera,
+    prepare); ``info`` is kept for the callers' sake."""
+    del info
+    return testing.prepare(provider, **fields)
 
 
 def client(
     provider: RunwayProvider, handler: Any, *, base_url: str = BASE_URL
 ) -> httpx.AsyncClient:
-    """A client like the core's: base URL, the provider's auth applied to every request
-    (the plugin's own origin check is what keeps it off other hosts), non-2xx raises."""
-    return httpx.AsyncClient(
-        base_url=base_url,
-        transport=httpx.MockTransport(handler),
-        auth=provider.auth(),
-        event_hooks={"response": [_raise_for_status]},
-    )
+    """The client the runner hands the I/O hooks: base URL, the provider's auth on
+    Runway's origin only, non-2xx raises."""
+    return testing.provider_client(provider, handler, base_url=base_url)

@@ -22,6 +22,7 @@ from framecast import (
     TaskHandle,
     TaskStatus,
 )
+from framecast.testing import cassette_config
 
 from .conftest import FAKE_KEY, prepare, url_image
 
@@ -33,12 +34,13 @@ BASE_URL = "https://api.dev.runwayml.com"
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict:
-    return {
-        "record_mode": "none",
-        "filter_headers": ["authorization"],
-        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
-        "allow_playback_repeats": False,
-    }
+    return cassette_config(
+        **{
+            "record_mode": "none",
+            "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+            "allow_playback_repeats": False,
+        }
+    )
 
 
 @pytest.fixture(scope="module")

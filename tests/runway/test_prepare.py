@@ -236,7 +236,7 @@ def test_seed_negative_prompt_and_options_reach_the_wire_names(provider, info):
 
 
 def test_negative_prompt_on_a_model_without_one_is_refused(provider, info):
-    with pytest.raises(UnsupportedOption) as caught:
+    with pytest.raises(ValidationError) as caught:  # the core's check, from the declarations
         prepare(provider, info, prompt="x", image=url_image(), negative_prompt="blur")
     assert caught.value.field == "negative_prompt"
 
@@ -283,19 +283,11 @@ def test_prepare_is_pure_and_repeatable(provider, info):
 
 
 def test_unknown_model_is_sent_unvalidated_only_when_allowed(provider, info):
-    from framecast import ModelInfo
-
-    request = GenerationRequest(prompt="x", image=url_image(), model="gen5_preview", ratio="16:9")
-    model = ModelInfo(name="gen5_preview", modes={"image", "text"}, validation="partial")
-    plans = {
-        "ratio_plan": provider.map_ratio(request=request, model=model),
-        "camera_plan": provider.translate_camera(request=request, model=model),
-    }
+    fields = dict(prompt="x", image=url_image(), model="gen5_preview", ratio="16:9")
     with pytest.raises(UnsupportedOption) as caught:
-        provider.prepare(request=request, model=model, **plans)
+        prepare(provider, info, **fields)
     assert caught.value.field == "model"
-    allowed = request.evolve(allow_unknown_model=True)
-    prepared = provider.prepare(request=allowed, model=model, **plans)
+    prepared = prepare(provider, info, **fields, allow_unknown_model=True)
     assert prepared.body == {
         "model": "gen5_preview",
         "promptImage": "https://example.com/cat.jpg",

@@ -86,3 +86,25 @@ async def test_providers_and_estimate_work_without_a_key() -> None:
 
 
 pytestmark = pytest.mark.anyio
+
+
+def test_a_missing_key_names_ark_api_key_and_says_a_key_pair_will_not_do() -> None:
+    plain = provider_for({})
+    with pytest.raises(ConfigurationError) as caught:
+        plain.auth()
+    assert "ARK_API_KEY" in caught.value.message
+    paired = provider_for({"VOLC_ACCESSKEY": "ak-not-real", "VOLC_SECRETKEY": "sk-not-real"})
+    with pytest.raises(ConfigurationError) as caught:
+        paired.auth()
+    message = caught.value.message
+    assert "ARK_API_KEY" in message and "refused for video tasks" in message
+    assert "ak-not-real" not in message and "sk-not-real" not in message
+
+
+def test_the_key_is_sent_as_bearer_and_never_shown() -> None:
+    import httpx
+
+    auth = provider_for().auth()
+    request = next(auth.auth_flow(httpx.Request("GET", "https://ark.example/x")))
+    assert request.headers["Authorization"] == "Bearer ark-test-key-not-real"
+    assert "ark-test-key-not-real" not in repr(auth)

@@ -20,7 +20,8 @@ def test_a_5_s_720p_16_9_video_is_the_live_token_count_at_the_published_price() 
     cost = estimate(ENV, prompt="A kite", ratio="16:9")
     assert cost.units == 108_900  # what a live 5 s 720p task reported in usage
     assert cost.currency == "USD" and cost.amount == round(108_900 * 7.0 / 1e6, 4)
-    assert cost.confidence == "secondary" and "2026-09-28" in cost.formula
+    assert cost.confidence == "secondary" and cost.as_of == "2026-09-28"
+    assert cost.source == "https://docs.byteplus.com/en/docs/ModelArk/1544106"
 
 
 def test_mainland_prices_are_in_yuan_and_say_they_are_unconfirmed() -> None:

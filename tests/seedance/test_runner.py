@@ -159,3 +159,13 @@ async def test_callbacks_are_hints_the_runner_still_polls(fake) -> None:
         "succeeded",
     ]
     assert result.polls >= 3  # the outcome came from reading the task with the key
+
+
+async def test_a_handle_from_the_other_cloud_is_billed_in_its_currency() -> None:
+    fake = SeedanceFake(region="cn")
+    async with runner_for(fake, CN_ENV) as runner:
+        handle = await runner.submit(REQUEST)
+    # Resumed by a runner set up for the international region: the handle names its host.
+    async with runner_for(fake) as other:
+        result = await other.wait(handle)
+    assert result.actual_cost_currency == "CNY"

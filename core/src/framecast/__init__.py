@@ -43,6 +43,10 @@ _EXPORTS: dict[str, str] = {
     "status_from_word": "._helpers",
     "task_url": "._helpers",
     "exit_code_for": "._errors",
+    # secrets: one redaction for every message, repr, log record and output
+    "register_secret": "._secrets",
+    "redact": "._secrets",
+    "RedactingFilter": "._secrets",
     # camera
     "CameraMove": "._camera",
     "CAMERA_PHRASES": "._camera",
@@ -59,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "ImageRef": "._models",
     "Mode": "._models",
     "ModelInfo": "._models",
+    "ModeVariant": "._models",
     "OptionSpec": "._models",
     "Outcome": "._models",
     "Output": "._models",
@@ -78,6 +83,8 @@ _EXPORTS: dict[str, str] = {
     "SyncRunner": "._sync",
     "generate": "._sync",
     "compare": "._compare",
+    "Failover": "._failover",
+    "Attempt": "._failover",
     "Quote": "._compare",
     "SubmittedTask": "._submitted",
     "SubmittedTasks": "._submitted",
@@ -88,6 +95,8 @@ _EXPORTS: dict[str, str] = {
     "parse_ratio": "._ratios",
     "nearest_ratio": "._ratios",
     "same_aspect": "._ratios",
+    # the framecast.toml keys a plugin reads (ProviderInfo.config_keys)
+    "ConfigKey": "._config",
     # for a provider's classify(): Retry-After as seconds
     "parse_retry_after": "._retry",
 }
@@ -112,6 +121,7 @@ if TYPE_CHECKING:
     from ._camera import CAMERA_PHRASES, IDENTITY_PREFIX, CameraMove, compose_prompt, prompt_length
     from ._clock import Clock, SystemClock
     from ._compare import Quote, compare
+    from ._config import ConfigKey
     from ._defaults import declared_ratio_plan, prompt_camera_plan
     from ._errors import (
         AccountError,
@@ -132,6 +142,7 @@ if TYPE_CHECKING:
         ValidationError,
         exit_code_for,
     )
+    from ._failover import Attempt, Failover
     from ._helpers import status_from_word, task_url
     from ._models import (
         CameraPlan,
@@ -143,6 +154,7 @@ if TYPE_CHECKING:
         ImageRef,
         Mode,
         ModelInfo,
+        ModeVariant,
         OptionSpec,
         Outcome,
         Output,
@@ -160,6 +172,7 @@ if TYPE_CHECKING:
     from ._ratios import nearest_ratio, parse_ratio, reduced_ratio, same_aspect
     from ._retry import RetryPolicy, parse_retry_after
     from ._runner import Runner
+    from ._secrets import RedactingFilter, redact, register_secret
     from ._submitted import SubmittedTask, SubmittedTasks
     from ._sync import SyncRunner, generate
     from .hookspecs import HOOKSPEC_VERSION, hookimpl

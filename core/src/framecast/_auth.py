@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 
 import httpx
+
+from ._secrets import register_headers
 
 __all__ = ["OriginAuth", "OutputAuth", "origin_of"]
 
@@ -39,6 +41,9 @@ class OriginAuth(httpx.Auth):
         flow = self._inner.async_auth_flow(request)
         next_request = await flow.__anext__()
         while True:
+            # Whatever the provider's auth derived (a signed token, a header value) is
+            # redacted from every message and log from now on.
+            register_headers(next_request.headers.items())
             response = yield next_request
             try:
                 next_request = await flow.asend(response)
@@ -58,10 +63,12 @@ class OutputAuth(httpx.Auth):
         inner: httpx.Auth,
         origins: Iterable[tuple[str, str, int | None]],
         max_redirects: int = 10,
+        check: Callable[[httpx.URL], None] | None = None,
     ) -> None:
         self._inner = inner
         self._origins = frozenset(origins)
         self._max_redirects = max_redirects
+        self._check = check  # the fetch policy, on every hop it follows
 
     def __repr__(self) -> str:
         return f"OutputAuth({type(self._inner).__name__}, {len(self._origins)} origins)"
@@ -90,4 +97,6 @@ class OutputAuth(httpx.Auth):
                 headers=headers,
                 extensions=request.extensions,
             )
+            if self._check is not None:
+                self._check(request.url)
         yield await self._signed(request)

@@ -8,17 +8,28 @@ come from the environment only.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
+from ._checks import check_number
 from ._errors import ConfigurationError
 
-__all__ = ["Config", "load_config", "resolve_provider_name"]
+__all__ = [
+    "Config",
+    "ConfigKey",
+    "check_keys",
+    "check_provider_table",
+    "load_config",
+    "resolve_provider_name",
+]
+
+logger = logging.getLogger("framecast")
 
 DEFAULT_PROVIDER = "preview"
 
@@ -53,46 +64,182 @@ def load_config(cwd: str | os.PathLike[str] | None = None) -> Config:
     return Config()
 
 
+@attrs.frozen
+class ConfigKey:
+    """A key a table of framecast.toml may hold, declared by the code that reads it (the
+    core, a provider plugin, the CLI), so a misspelt key is warned about and a wrong type
+    refused, naming the file, the table and the key."""
+
+    name: str
+    type: Literal["str", "int", "number", "bool", "table"] = "str"
+    minimum: float | None = None
+    doc: str = ""
+    unit: str = ""
+
+
+#: The top level of the file.
+TOP_LEVEL_KEYS: tuple[ConfigKey, ...] = (
+    ConfigKey("provider", "str", doc="a provider name, or a list of names to fail over"),
+    ConfigKey("model", "str", doc="a model name"),
+    ConfigKey("timeout", "number", minimum=0, doc="seconds, > 0", unit="seconds"),
+)
+#: What the core reads from every provider's table; the plugin declares the rest
+#: (``ProviderInfo.config_keys``).
+PROVIDER_TABLE_KEYS: tuple[ConfigKey, ...] = (
+    ConfigKey("base_url", "str", doc="an http(s) URL"),
+    ConfigKey("model", "str", doc="a model name"),
+    ConfigKey("max_running_tasks", "int", minimum=0, doc=">= 0; 0: no cap"),
+    ConfigKey("options", "table", doc="options = { name = value }"),
+)
+_TYPE_WORDS = {
+    "str": "a string",
+    "int": "a whole number",
+    "number": "a number",
+    "bool": "true or false",
+    "table": "a table",
+}
+_warned: set[tuple[str, str, str]] = set()
+
+
+def check_keys(
+    table: Mapping[str, Any],
+    keys: Iterable[ConfigKey],
+    source: str | None,
+    table_name: str | None = None,
+) -> None:
+    """Check one table against the keys its reader declares: a wrong type or range is a
+    ``ConfigurationError`` naming file, table, key, value and what is expected; an unknown
+    key is warned about (once) with the closest known key. Subtables are left to whoever
+    declares them."""
+    import difflib
+
+    declared = {key.name: key for key in keys}
+    where = source or "framecast.toml"
+    prefix = f"{table_name}." if table_name else ""
+    for name, value in table.items():
+        key = declared.get(name)
+        if key is None:
+            if isinstance(value, Mapping) and table_name is None:
+                continue  # a table: its own reader (a provider, the CLI, another tool) checks it
+            if (where, prefix, name) in _warned:
+                continue
+            _warned.add((where, prefix, name))
+            close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(sorted(declared)) or "none"
+            table_words = f" in [{table_name}]" if table_name else ""
+            logger.warning(
+                "%s: unknown key %r%s is ignored%s (known keys: %s)",
+                where,
+                name,
+                table_words,
+                hint,
+                known,
+            )
+            continue
+        _check_value(key, value, where, prefix)
+
+
+def _check_value(key: ConfigKey, value: Any, where: str, prefix: str) -> None:
+    expected = _TYPE_WORDS[key.type] + (f" ({key.doc})" if key.doc else "")
+    ok = {
+        "str": isinstance(value, str),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "table": isinstance(value, Mapping),
+    }[key.type]
+    if not ok:
+        raise ConfigurationError(
+            f"{where}: {prefix}{key.name} must be {expected}; got {value!r} "
+            f"({type(value).__name__})",
+            details={
+                "source": where,
+                "table": prefix.rstrip(".") or None,
+                "field": key.name,
+                "value": value if isinstance(value, (str, int, float, bool)) else repr(value),
+                "allowed": expected,
+            },
+        )
+    if key.type in ("int", "number"):
+        check_number(
+            value,
+            f"{prefix}{key.name}",
+            minimum=key.minimum,
+            exclusive_minimum=key.name == "timeout",
+            integer=key.type == "int",
+            unit=key.unit,
+            source=where,
+            error=ConfigurationError,
+        )
+
+
 def _from_mapping(data: Mapping[str, Any], source: str) -> Config:
-    timeout = data.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
-        raise ConfigurationError(f"{source}: timeout must be a number of seconds, got {timeout!r}")
     provider = data.get("provider")
-    if provider is not None and not isinstance(provider, str):
-        raise ConfigurationError(f"{source}: provider must be a name, got {provider!r}")
-    model = data.get("model")
-    if model is not None and not isinstance(model, str):
-        raise ConfigurationError(f"{source}: model must be a model name, got {model!r}")
+    if isinstance(provider, list) and provider and all(isinstance(p, str) for p in provider):
+        # A failover list, in the order to try: kept as "kling,runway", as the CLI takes it.
+        data = {**data, "provider": ",".join(provider)}
+    check_keys(data, TOP_LEVEL_KEYS, source)
     tables = {k: v for k, v in data.items() if isinstance(v, Mapping)}
     for name, table in tables.items():
         _check_table(name, table, source)
     return Config(
-        provider=provider,
-        model=model,
-        timeout=timeout,
+        provider=data.get("provider"),
+        model=data.get("model"),
+        timeout=data.get("timeout"),
         tables=tables,
         source=source,
     )
 
 
 def _check_table(name: str, table: Mapping[str, Any], source: str) -> None:
-    """A wrong type in a provider table fails here, naming it, not deep inside a request."""
-    for key in ("base_url", "model"):
-        value = table.get(key)
-        if value is not None and not isinstance(value, str):
-            raise ConfigurationError(f"{source}: {name}.{key} must be a string, got {value!r}")
-    cap = table.get("max_running_tasks")
-    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
-        raise ConfigurationError(
-            f"{source}: {name}.max_running_tasks must be a whole number >= 0 (0: no cap), "
-            f"got {cap!r}"
-        )
+    """A wrong type in a provider table fails here, naming it, not deep inside a request.
+    Unknown keys are warned about once the provider's own keys are known
+    (``check_provider_table``)."""
+    for key in PROVIDER_TABLE_KEYS:
+        if key.name in table:
+            _check_value(key, table[key.name], source, f"{name}.")
     options = table.get("options")
-    if options is not None and not isinstance(options, Mapping):
-        raise ConfigurationError(
-            f"{source}: {name}.options must be a table (options = {{ name = value }}), "
-            f"got {options!r}"
-        )
+    if isinstance(options, Mapping):
+        for option, value in options.items():
+            if isinstance(value, float):
+                check_number(
+                    value, f"{name}.options.{option}", source=source, error=ConfigurationError
+                )
+
+
+def check_provider_table(
+    config: Config, provider: str, declared: Iterable[ConfigKey] | None
+) -> None:
+    """Warn about unknown keys in ``[provider]`` once the plugin's keys are known
+    (``None``: the plugin declares none, so nothing is warned about)."""
+    if declared is None or provider not in config.tables:
+        return
+    check_keys(config.table(provider), (*PROVIDER_TABLE_KEYS, *declared), config.source, provider)
+
+
+def provider_source(explicit: str | None, env: Mapping[str, str], config: Config) -> str | None:
+    """Where ``resolve_provider_name``'s answer came from, for a message about it."""
+    if explicit:
+        return None  # the caller's own argument: the message already shows it
+    if env.get("FRAMECAST_PROVIDER"):
+        return "the environment variable FRAMECAST_PROVIDER"
+    if config.provider:
+        return f"'provider' in {config.source or 'framecast.toml'}"
+    return None
+
+
+def with_source(error: ConfigurationError, source: str | None) -> ConfigurationError:
+    """``error`` with where its value came from added to the message (``None``: as is)."""
+    if source is None or error.details.get("source"):
+        return error
+    again = type(error)(
+        f"{error.message} (set by {source})",
+        handle=error.handle,
+        details={**error.details, "source": source},
+    )
+    again.__cause__ = error.__cause__
+    return again
 
 
 def resolve_provider_name(explicit: str | None, env: Mapping[str, str], config: Config) -> str:

@@ -15,6 +15,7 @@ import attrs
 import httpx
 
 from ._auth import OriginAuth, OutputAuth, origin_of
+from ._fetch import guarded_transport
 from ._gate import FifoGate, GateTicket
 from ._http import GatedTransport, ProviderClient
 from ._pool import default_transport
@@ -34,6 +35,10 @@ class ConnectionPlan:
     max_running_tasks: int
     trusted_origins: frozenset[tuple[str, str, int | None]]
     output_needs_auth: bool = False  # outputs on the provider's origins need its key
+    #: Downloads may reach loopback and private addresses (an emulator, a test server).
+    allow_private: bool = False
+    #: The output fetch policy's check, on every redirect hop the signed client follows.
+    output_check: Callable[[httpx.URL], None] | None = None
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -87,9 +92,9 @@ class Connections:
             return self._output_client()
         if self._download_client is None:
             self._download_client = httpx.AsyncClient(
-                transport=self.plan.transport,
+                transport=self._download_transport(),
                 timeout=self.plan.timeout,
-                follow_redirects=True,
+                follow_redirects=False,  # open_url follows them, checking every hop
             )
         return self._download_client
 
@@ -98,12 +103,17 @@ class Connections:
             auth = self._auth()
             plan = self.plan
             self._auth_download_client = httpx.AsyncClient(
-                transport=plan.transport,
-                auth=OutputAuth(auth, plan.trusted_origins) if auth is not None else None,
+                transport=self._download_transport(),
+                auth=OutputAuth(auth, plan.trusted_origins, check=plan.output_check)
+                if auth is not None
+                else None,
                 timeout=plan.timeout,
                 follow_redirects=False,
             )
         return self._auth_download_client
+
+    def _download_transport(self) -> httpx.AsyncBaseTransport:
+        return self.plan.transport or guarded_transport(self.plan.allow_private)
 
     async def aclose(self) -> None:
         if self._auth_download_client is not None:

@@ -4,6 +4,7 @@ written atomically and checked by magic bytes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -26,19 +27,45 @@ _EXPIRED_STATUSES = (401, 403, 404, 410)
 
 def check_destination(dest: Path, name: str = "out") -> None:
     """Refuse a destination that cannot be written before anything is submitted (and paid
-    for): its nearest existing folder must be a writable folder (missing ones are created
-    when the video is saved)."""
+    for), by writing there: the missing folders are made, a file is created in the folder
+    and removed, and so are the folders made for the test. Permission bits alone cannot
+    tell (``/proc`` and ``/sys`` look writable to root, a read-only mount does not say so).
+    """
+    dest = Path(dest)
+    refuse = _destination_refusal(dest, name)
+    if dest.is_dir():
+        raise refuse("is a folder; give a file name")
     folder = dest.absolute().parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        why = "is not a folder" if not folder.is_dir() else "is not writable"
-        raise ValidationError(
-            f"{name} {dest}: {folder} {why}; nothing was submitted",
+    made: list[Path] = []
+    try:
+        missing = [folder, *folder.parents]
+        missing = [p for p in missing if not p.exists()][::-1]
+        for path in missing:
+            path.mkdir()
+            made.append(path)
+        fd, probe = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".check", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        # Name the folder, not the probe's random name.
+        where = folder if str(exc.filename or "").endswith(".check") else exc.filename or folder
+        raise refuse(f"cannot write in {where}: {exc.strerror or exc}") from None
+    finally:
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+
+def _destination_refusal(dest: Path, name: str) -> Callable[[str], ValidationError]:
+    def refuse(why: str) -> ValidationError:
+        return ValidationError(
+            f"{name} {dest}: {why}; nothing was submitted",
             field="out",
             value=str(dest),
             allowed="a file path in a writable folder",
         )
+
+    return refuse
 
 
 async def download(
@@ -108,6 +135,14 @@ async def _download(
         output = await fresh_output(session, handle)
         url = output.url
     if url.startswith("file:"):
+        if not session.private_ok():
+            # Only a local provider (or an emulator) has outputs on this machine; a remote
+            # API naming a local file is not followed.
+            raise ProviderError(
+                f"refused to copy {url.split('?')[0]!r}: {session.provider_name} outputs are "
+                "downloaded, not local files; nothing was written",
+                handle=handle,
+            )
         return _copy_file(url, dest, on_progress)
     if not url.startswith("https://") and not url.startswith("http://"):
         raise ValidationError(
@@ -185,13 +220,15 @@ async def _fetch(
 ) -> Path:
     import httpx
 
-    client = session.downloads(url)
+    from ._fetch import FetchRefused, TooLarge, open_url
+
+    policy = session.fetch_policy("output")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
         try:
-            async with client.stream("GET", url) as response:
+            async with open_url(session.downloads, url, policy) as response:
                 if response.status_code in _EXPIRED_STATUSES:
                     raise _Expired()
                 response.raise_for_status()
@@ -201,12 +238,19 @@ async def _fetch(
                 with os.fdopen(fd, "wb") as out:
                     fd = -1
                     async for chunk in response.aiter_bytes():
+                        if policy.max_bytes is not None and done + len(chunk) > policy.max_bytes:
+                            raise TooLarge(url, policy.max_bytes)
                         if len(head) < 16:
                             head += chunk[:16]
                         out.write(chunk)
                         done += len(chunk)
                         if on_progress is not None:
                             on_progress(done, total)
+        except (FetchRefused, TooLarge) as exc:
+            raise ProviderError(
+                f"refused to download the output: {exc}; nothing was written (the output "
+                "stays with the provider)"
+            ) from None
         except httpx.HTTPError as exc:
             message = f"download of {url.split('?')[0]} failed: {type(exc).__name__}: {exc}"
             status = exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None

@@ -67,21 +67,33 @@ class FramecastError(Exception):
         handle: TaskHandle | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
+        from ._secrets import redact, redact_data
+
+        # Every secret the process knows (keys, signed tokens) is out of the words before
+        # they are stored, and again whenever they are shown (a token signed later).
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.handle = handle
-        self.details: dict[str, Any] = dict(details or {})
+        self.details: dict[str, Any] = redact_data(dict(details or {}))
+
+    def __str__(self) -> str:
+        from ._secrets import redact
+
+        return redact(str(self.message))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r})"
+        return f"{type(self).__name__}({str(self)!r})"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``{"type", "message", "handle", "details"}`` shape of the CLI's ``--json``."""
+        from ._secrets import redact_data
+
         return {
             "type": type(self).__name__,
-            "message": self.message,
+            "message": str(self),
             "handle": self.handle.to_dict() if self.handle is not None else None,
-            "details": _jsonable(self.details),
+            "details": redact_data(_jsonable(self.details)),
         }
 
 

@@ -14,15 +14,22 @@ __all__ = ["status_from_word", "task_url"]
 
 
 def status_from_word(
-    word: Any, words: Mapping[str, TaskStatus], *, provider: str, handle: TaskHandle
+    word: Any,
+    words: Mapping[str, TaskStatus],
+    *,
+    provider: str,
+    handle: TaskHandle | None,
+    task_id: str | None = None,
 ) -> TaskStatus:
     """The ``TaskStatus`` for a provider's status ``word``; a word the plugin does not know
     (or no word at all) is a ``ProviderError`` that names it and the known ones, so the wait
-    ends with the handle instead of guessing."""
+    ends with the handle instead of guessing. ``task_id`` names the task where there is no
+    handle yet (an answer to a create or a lookup)."""
     status = words.get(word) if isinstance(word, str) else None
     if status is None:
+        task = handle.task_id if handle is not None else task_id
         raise ProviderError(
-            f"{provider} answered an unknown status {word!r} for task {handle.task_id}; this "
+            f"{provider} answered an unknown status {word!r} for task {task}; this "
             f"plugin knows {', '.join(words)}. Update the plugin",
             handle=handle,
             details={"status": word},

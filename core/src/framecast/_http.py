@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
+import urllib.parse
 from typing import Any
 
 import httpx
@@ -48,7 +49,9 @@ class SubmitTrack:
 
     def __init__(self, method: str, path: str) -> None:
         self.method = method.upper()
-        self.path = path
+        # ``prepare`` may name an absolute URL (a second API of the same provider): the
+        # create is recognised by that URL's path.
+        self.path = urllib.parse.urlsplit(path).path if "://" in path else path
         self.sent = False
 
     def matches(self, request: httpx.Request) -> bool:

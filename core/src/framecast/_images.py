@@ -6,6 +6,7 @@ import base64
 import binascii
 import io
 import os
+import stat
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,20 @@ from ._errors import ValidationError
 from ._models import ImageConstraints, ImageRef
 from ._ratios import parse_ratio
 
-__all__ = ["fit_image", "load_image", "sniff_media_type", "validate_fitted", "validate_image"]
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "fit_image",
+    "image_byte_limit",
+    "load_image",
+    "sniff_media_type",
+    "validate_fitted",
+    "validate_image",
+]
 
 _EXIF_ORIENTATION = 0x0112
 _TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height on display
+#: Bytes an image input may have when the model declares no limit of its own.
+MAX_IMAGE_BYTES = 100 * 1024 * 1024
 _FORMAT_OF = {"image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp", "image/gif": "gif"}
 
 
@@ -40,15 +51,16 @@ def sniff_media_type(data: bytes) -> str | None:
     return None
 
 
-def load_image(value: Any, field: str) -> ImageRef:
+def load_image(value: Any, field: str, max_bytes: int = MAX_IMAGE_BYTES) -> ImageRef:
     """Turn a request's image input into an ``ImageRef``: URLs are kept, everything else is
-    read, sniffed and measured. Raises ``ValidationError`` naming ``field``."""
+    read, sniffed and measured. Files and data URIs over ``max_bytes`` are refused without
+    reading more than ``max_bytes`` + 1 bytes. Raises ``ValidationError`` naming ``field``."""
     if isinstance(value, ImageRef):
         return value
     if isinstance(value, (bytes, bytearray)):
         return _from_bytes(bytes(value), "bytes", None, field)
     if isinstance(value, os.PathLike):
-        return _from_path(Path(value), field)
+        return _from_path(Path(value), field, max_bytes)
     if not isinstance(value, str):
         raise ValidationError(
             f"{field}: expected a URL, a data URI, a file path or bytes; "
@@ -62,22 +74,45 @@ def load_image(value: Any, field: str) -> ImageRef:
     if scheme in ("https", "http"):
         return ImageRef(source="url", url=text)
     if scheme == "data":
-        return _from_data_uri(text, field)
+        return _from_data_uri(text, field, max_bytes)
     if scheme == "file":
-        return _from_path(Path(unquote(urlsplit(text).path)), field)
+        return _from_path(Path(unquote(urlsplit(text).path)), field, max_bytes)
     if scheme:
-        raise ValidationError(
-            f"{field}: URL scheme {scheme!r} is not supported",
-            field=field,
-            value=_short(text),
-            allowed="https URL, data URI, local path",
-        )
-    return _from_path(Path(text).expanduser(), field)
+        # A provider's own reference (``luma://generation/<id>``, say): kept as a URL, and
+        # refused by ``validate_image`` for every model whose ``url_schemes`` lack it.
+        return ImageRef(source="url", url=text)
+    return _from_path(Path(text).expanduser(), field, max_bytes)
 
 
-def _from_path(path: Path, field: str) -> ImageRef:
+def image_byte_limit(constraints: ImageConstraints) -> int:
+    """The most bytes an image input may have for a model: its raw limit, else what its
+    encoded limit holds, else ``MAX_IMAGE_BYTES``. Files are read up to this plus one byte."""
+    if constraints.max_raw_bytes is not None:
+        return constraints.max_raw_bytes
+    if constraints.max_encoded_bytes is not None:
+        return constraints.max_encoded_bytes * 3 // 4
+    return MAX_IMAGE_BYTES
+
+
+def _from_path(path: Path, field: str, max_bytes: int) -> ImageRef:
+    """A local image file, refused unless it is a regular file (a FIFO would block, a
+    device such as ``/dev/zero`` never ends) and read at most ``max_bytes`` + 1 bytes."""
     try:
-        data = path.read_bytes()
+        kind = _not_regular(os.stat(path).st_mode)
+        if kind is None:
+            # O_NONBLOCK: should the path turn into a FIFO after the check, opening it
+            # still returns at once, and the fstat below refuses it.
+            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+            fd = os.open(path, flags)
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                kind = _not_regular(info.st_mode)
+                if kind is None:
+                    if info.st_size > max_bytes:
+                        raise _too_large(field, info.st_size, max_bytes)
+                    data = handle.read(max_bytes + 1)
+                    if len(data) > max_bytes:  # it grew while read
+                        raise _too_large(field, None, max_bytes)
     except FileNotFoundError:
         raise ValidationError(
             f"{field}: file not found: {path}",
@@ -85,6 +120,8 @@ def _from_path(path: Path, field: str) -> ImageRef:
             value=str(path),
             allowed="an existing image file",
         ) from None
+    except IsADirectoryError:
+        kind = "a folder"
     except OSError as exc:
         raise ValidationError(
             f"{field}: cannot read {path}: {exc.strerror or exc}",
@@ -92,10 +129,42 @@ def _from_path(path: Path, field: str) -> ImageRef:
             value=str(path),
             allowed="a readable image file",
         ) from None
+    if kind is not None:
+        raise ValidationError(
+            f"{field}: {path} is {kind}, not a regular file; nothing was read",
+            field=field,
+            value=str(path),
+            allowed="a regular image file",
+        )
     return _from_bytes(data, "file", path.name, field)
 
 
-def _from_data_uri(text: str, field: str) -> ImageRef:
+def _not_regular(mode: int) -> str | None:
+    """What a non-regular file is, in words (``None``: a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _too_large(field: str, size: int | None, limit: int) -> ValidationError:
+    shown = f"{size:,} bytes" if size is not None else f"over {limit:,} bytes"
+    return ValidationError(
+        f"{field}: image is {shown}, more than {limit:,}; nothing more was read",
+        field=field,
+        value=size if size is not None else f"> {limit}",
+        allowed=f"at most {limit:,} bytes",
+    )
+
+
+def _from_data_uri(text: str, field: str, max_bytes: int) -> ImageRef:
     header, sep, payload = text.partition(",")
     if not sep or ";base64" not in header:
         raise ValidationError(
@@ -104,6 +173,8 @@ def _from_data_uri(text: str, field: str) -> ImageRef:
             value=_short(text),
             allowed="data:<image type>;base64,<data>",
         )
+    if len(payload) // 4 * 3 > max_bytes + 3:  # refused before decoding it
+        raise _too_large(field, len(payload) // 4 * 3, max_bytes)
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
@@ -156,10 +227,11 @@ def measure(ref: ImageRef, field: str, max_pixels: int) -> ImageRef:
                     value=f"{width}x{height}",
                     allowed=f"at most {max_pixels:,} pixels",
                 )
-            img.verify()
+            img.verify()  # checksums (PNG), where the format has them
         with _open_image(ref.data) as img:  # verify() leaves the image unusable
             if img.getexif().get(_EXIF_ORIENTATION) in _TURNED:
                 width, height = height, width  # shown turned: measure what people see
+            _decode(img, max_pixels, field)
     except ValidationError:
         raise
     except Image.DecompressionBombError:
@@ -181,10 +253,43 @@ def measure(ref: ImageRef, field: str, max_pixels: int) -> ImageRef:
     return attrs.evolve(ref, width=width, height=height)
 
 
+def _decode(img: Any, max_pixels: int, field: str) -> None:
+    """Decode every pixel of every frame: a header can be whole while the data is cut short
+    (a truncated JPEG opens and verifies, and only decoding finds the missing scans)."""
+    frames = getattr(img, "n_frames", 1)
+    total = 0
+    for index in range(frames):
+        if index:
+            img.seek(index)
+        width, height = img.size
+        total += width * height
+        if total > max_pixels:
+            raise ValidationError(
+                f"{field}: {frames} frames of {width}x{height} pixels are more than "
+                f"{max_pixels:,} pixels in all (refused as a possible decompression bomb)",
+                field=field,
+                value=f"{frames} frames of {width}x{height}",
+                allowed=f"at most {max_pixels:,} pixels",
+            )
+        if img.format == "JPEG":
+            # Decode at 1/8 scale: every byte of the scan data is still read and checked,
+            # in an eighth of the memory per side.
+            img.draft(img.mode, (max(1, width // 8), max(1, height // 8)))
+        img.load()
+
+
 def validate_image(ref: ImageRef, constraints: ImageConstraints, field: str) -> ImageRef:
     """Check one image against a model's constraints (URLs: scheme and length only)."""
     if ref.url is not None:
         scheme = ref.url.split(":", 1)[0].lower()
+        if not constraints.url_schemes:
+            raise ValidationError(
+                f"{field}: this model takes images inline only, not by URL: download "
+                f"{_short(ref.url)} and pass the file",
+                field=field,
+                value=_short(ref.url),
+                allowed="a local file, bytes or a data: URI",
+            )
         if scheme not in constraints.url_schemes:
             raise ValidationError(
                 f"{field}: URL scheme {scheme!r} is not accepted",

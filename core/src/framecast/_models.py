@@ -14,7 +14,17 @@ from typing import Any, Literal, Union
 import attrs
 
 from ._camera import CameraMove
-from ._errors import ConfigurationError, ValidationError
+from ._checks import check_number, check_text, check_texts
+from ._declarations import (
+    ImageConstraints,
+    Mode,
+    ModelInfo,
+    ModeVariant,
+    OptionSpec,
+    ProviderInfo,
+    ProviderSettings,
+)
+from ._errors import ValidationError
 
 __all__ = [
     "CameraPlan",
@@ -25,6 +35,7 @@ __all__ = [
     "ImageConstraints",
     "ImageRef",
     "Mode",
+    "ModeVariant",
     "ModelInfo",
     "OptionSpec",
     "Outcome",
@@ -45,18 +56,6 @@ ImageInput = Union[str, bytes, os.PathLike, "ImageRef"]
 
 MAX_SEED = 2**32 - 1
 HANDLE_VERSION = 1
-
-
-class Mode(str, enum.Enum):
-    """What a request gives the model, derived from its image fields."""
-
-    TEXT = "text"  # no image
-    IMAGE = "image"  # one start image
-    MULTI_IMAGE = "multi-image"  # reference images (``images``)
-    FIRST_LAST = "first-last"  # start and end frame (``end_image``)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class TaskStatus(str, enum.Enum):
@@ -198,37 +197,17 @@ def _check_choice(name: str, choices: tuple[str, ...]) -> Any:
 
 
 def _check_strength(_inst: Any, _attr: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
-        raise ValidationError(
-            f"camera_strength must be a whole number from 1 to 10; got {value!r}",
-            field="camera_strength",
-            value=value,
-            allowed="1-10",
-        )
+    check_number(value, "camera_strength", minimum=1, maximum=10, integer=True)
 
 
 def _check_duration(_inst: Any, _attr: Any, value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValidationError(
-            f"duration must be a positive number of seconds; got {value!r}",
-            field="duration",
-            value=value,
-            allowed="seconds > 0",
-        )
+    if value is not None:
+        check_number(value, "duration", minimum=0, exclusive_minimum=True, unit="seconds")
 
 
 def _check_seed(_inst: Any, _attr: Any, value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
-        raise ValidationError(
-            f"seed must be a whole number from 0 to {MAX_SEED}; got {value!r}",
-            field="seed",
-            value=value,
-            allowed=f"0-{MAX_SEED}",
-        )
+    if value is not None:
+        check_number(value, "seed", minimum=0, maximum=MAX_SEED, integer=True)
 
 
 def _check_ratio(_inst: Any, _attr: Any, value: Any) -> None:
@@ -241,6 +220,7 @@ def _check_ratio(_inst: Any, _attr: Any, value: Any) -> None:
             value=value,
             allowed="W:H",
         )
+    check_text(value, "ratio")
 
 
 def _check_prompt(_inst: Any, _attr: Any, value: Any) -> None:
@@ -251,6 +231,49 @@ def _check_prompt(_inst: Any, _attr: Any, value: Any) -> None:
             value=value,
             allowed="a string",
         )
+    check_text(value, "prompt")
+
+
+def _check_optional_text(inst: Any, attr: Any, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{attr.name} must be text; got {type(value).__name__}",
+            field=attr.name,
+            value=value,
+            allowed="a string",
+        )
+    check_text(value, attr.name)
+
+
+def _check_image_text(_inst: Any, attr: Any, value: Any) -> None:
+    # A URL or data URI is sent as text; a local path is the file system's business
+    # (an undecodable byte in a file name is still a file).
+    values = value if isinstance(value, tuple) else (value,)
+    for index, item in enumerate(values):
+        if isinstance(item, str) and item.lstrip()[:8].lower().startswith(
+            ("http://", "https://", "data:")
+        ):
+            name = f"{attr.name}[{index}]" if isinstance(value, tuple) else attr.name
+            check_text(item, name)
+
+
+def _check_request_options(_inst: Any, _attr: Any, value: Any) -> None:
+    check_texts(value, "options")
+    _check_finite(value, "options")
+
+
+def _check_finite(value: Any, field: str) -> None:
+    """No NaN or infinity anywhere in the options: JSON cannot carry them."""
+    if isinstance(value, float):
+        check_number(value, field)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_finite(item, f"{field}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{field}[{index}]")
 
 
 @attrs.frozen
@@ -259,10 +282,14 @@ class GenerationRequest:
     is usually needed; everything else has a default or the model's default."""
 
     prompt: str = attrs.field(default="", validator=_check_prompt)
-    image: ImageInput | None = attrs.field(default=None, repr=describe_image)
-    end_image: ImageInput | None = attrs.field(default=None, repr=describe_image)
+    image: ImageInput | None = attrs.field(
+        default=None, repr=describe_image, validator=_check_image_text
+    )
+    end_image: ImageInput | None = attrs.field(
+        default=None, repr=describe_image, validator=_check_image_text
+    )
     images: tuple[ImageInput, ...] = attrs.field(
-        default=(), converter=_to_images, repr=_describe_images
+        default=(), converter=_to_images, repr=_describe_images, validator=_check_image_text
     )
     camera: CameraMove | None = attrs.field(default=None, converter=_to_camera)
     camera_strength: int = attrs.field(default=5, validator=_check_strength)
@@ -274,12 +301,14 @@ class GenerationRequest:
         default="error", validator=_check_choice("image_fit", ("error", "crop", "pad"))
     )
     duration: int | None = attrs.field(default=None, validator=_check_duration)
-    model: str | None = None
+    model: str | None = attrs.field(default=None, validator=_check_optional_text)
     seed: int | None = attrs.field(default=None, validator=_check_seed)
-    negative_prompt: str | None = None
+    negative_prompt: str | None = attrs.field(default=None, validator=_check_optional_text)
     preserve_identity: bool = False
-    idempotency_key: str | None = None
-    options: Mapping[str, Any] = attrs.field(factory=dict, converter=_to_dict)
+    idempotency_key: str | None = attrs.field(default=None, validator=_check_optional_text)
+    options: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_to_dict, validator=_check_request_options
+    )
     allow_unknown_model: bool = False
 
     @property
@@ -294,160 +323,6 @@ class GenerationRequest:
 
     def evolve(self, **changes: Any) -> GenerationRequest:
         return attrs.evolve(self, **changes)
-
-
-# --------------------------------------------------------------------------- declarations
-
-
-@attrs.frozen
-class OptionSpec:
-    """A provider-specific option a request may set in ``options`` (``-o NAME VALUE``)."""
-
-    name: str
-    type: Literal["str", "int", "float", "bool"] = "str"
-    choices: tuple[Any, ...] | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else tuple(v)
-    )
-    default: Any = None
-    minimum: float | None = None
-    maximum: float | None = None
-    doc: str = ""
-
-
-@attrs.frozen
-class ImageConstraints:
-    """What a model accepts as an image input; the core checks local and inline images
-    against it before any network call (URLs get a scheme and length check only)."""
-
-    formats: tuple[str, ...] = ("jpeg", "png", "webp")
-    url_schemes: tuple[str, ...] = ("https",)
-    max_url_length: int | None = 2048
-    max_raw_bytes: int | None = None
-    max_encoded_bytes: int | None = None  # the data URI / base64 text, where inlined
-    min_side: int | None = None
-    max_side: int | None = None
-    min_aspect: float | None = None  # width / height
-    max_aspect: float | None = None
-    max_images: int = 1  # for multi-image mode
-    max_pixels: int = 100_000_000  # decompression-bomb guard
-
-
-@attrs.frozen
-class ModelInfo:
-    """One model's capabilities, as data. The core validates requests against it."""
-
-    name: str
-    kind: Literal["video", "image"] = "video"
-    modes: frozenset[Mode] = attrs.field(
-        default=frozenset({Mode.IMAGE}), converter=lambda v: frozenset(Mode(m) for m in v)
-    )
-    ratios: tuple[str, ...] = ()  # wire values; empty = follows the image / not declared
-    any_ratio: bool = False  # takes any W:H (a local renderer): ``ratios`` is then empty
-    default_ratio: str | None = None
-    durations: tuple[int, ...] = ()  # empty = no duration (image models) or not declared
-    default_duration: int | None = None
-    prompt_limit: int | None = None
-    prompt_unit: Literal["characters", "utf16"] = "characters"
-    prompt_required: bool = False
-    image: ImageConstraints = ImageConstraints()
-    options: tuple[OptionSpec, ...] = ()
-    supports_camera: bool = True
-    supports_seed: bool = True
-    supports_negative_prompt: bool = False
-    validation: Literal["full", "partial"] = "full"  # partial: the rest is left to the server
-    price_basis: str = ""
-    withdrawn: bool = False
-    replacement: str | None = None
-    notes: str = ""
-
-
-@attrs.frozen
-class ProviderInfo:
-    """What a provider declares about itself: hosts, limits, options and models."""
-
-    name: str
-    models: tuple[ModelInfo, ...]
-    default_models: Mapping[Mode, str] = attrs.field(factory=dict)
-    official_hosts: tuple[str, ...] = ()
-    default_base_url: str = ""
-    base_url_variables: tuple[str, ...] = ()
-    credential_variables: tuple[str, ...] = ()
-    poll_floor: float = 0.0  # seconds between polls, against official hosts
-    output_url_lifetime: float | None = None  # seconds
-    #: Output URLs on the provider's own origins (the configured base URL and the official
-    #: hosts) are downloaded with ``auth()``'s credentials; a redirect to any other host
-    #: never carries them. ``False``: outputs are public or presigned, fetched without.
-    output_needs_auth: bool = False
-    #: Filled in by the core from the hooks implemented (``find_submitted``, ``cancel``):
-    #: leave unset. ``None`` only on an info the core has not seen yet.
-    supports_dedupe: bool | None = None
-    supports_cancel: bool | None = None
-    suggested_max_running_tasks: int | None = None
-    options: tuple[OptionSpec, ...] = ()
-    output_follows_image: bool = False
-    display_name: str = ""
-    docs_url: str = ""
-    #: The contract version (``framecast.HOOKSPEC_VERSION``) the provider was written for.
-    contract_version: int = 1
-    #: Renders on this machine: no network, no charge (``compare`` lists it apart).
-    offline: bool = False
-
-    def model(self, name: str) -> ModelInfo | None:
-        for model in self.models:
-            if model.name == name:
-                return model
-        return None
-
-    def default_model(self, mode: Mode) -> str | None:
-        return self.default_models.get(mode) or self.default_models.get(Mode.IMAGE)
-
-
-@attrs.frozen
-class ProviderSettings:
-    """What a provider class is instantiated with. Never fails for missing credentials:
-    ``require`` raises ``ConfigurationError`` naming the variable at the first call that needs it.
-    """
-
-    name: str
-    base_url: str | None = None  # explicit or configured; None = env variable or default
-    env: Mapping[str, str] = attrs.field(factory=dict, repr=False)
-    options: Mapping[str, Any] = attrs.field(factory=dict)
-    max_running_tasks: int | None = None
-    config: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
-    #: The runner's clock (a ``framecast.Clock``): use it for anything time-based (token
-    #: expiry, say) so tests in virtual time stay consistent. ``None`` outside a runner.
-    clock: Any = attrs.field(default=None, repr=False, eq=False)
-
-    def get(self, *variables: str) -> str | None:
-        """The first of ``variables`` that is set and non-empty, else ``None``."""
-        for variable in variables:
-            value = self.env.get(variable)
-            if value:
-                return value
-        return None
-
-    def require(self, *variables: str, purpose: str = "") -> str:
-        value = self.get(*variables)
-        if value is None:
-            names = " or ".join(variables)
-            what = f" ({purpose})" if purpose else ""
-            raise ConfigurationError(
-                f"{self.name}: no credential{what}: set {names} in the environment",
-                details={"variables": list(variables)},
-            )
-        return value
-
-    def require_all(self, *variables: str, purpose: str = "") -> tuple[str, ...]:
-        """Each of ``variables`` (a key pair, say), in order; a missing one is reported
-        together with every other missing one, so one error names all there is to set."""
-        missing = [variable for variable in variables if self.get(variable) is None]
-        if missing:
-            what = f" ({purpose})" if purpose else ""
-            raise ConfigurationError(
-                f"{self.name}: no credential{what}: set {' and '.join(missing)} in the environment",
-                details={"variables": missing},
-            )
-        return tuple(self.require(variable) for variable in variables)
 
 
 # --------------------------------------------------------------------------- plans
@@ -654,6 +529,9 @@ class GenerationResult:
     notes: tuple[str, ...] = ()
     state: TaskState | None = attrs.field(default=None, repr=False)
     actual_cost_currency: str = "USD"
+    #: With several providers (``Runner(["kling", "runway"])``): every provider's part,
+    #: in order (``framecast.Attempt``); empty with one provider.
+    attempts: tuple[Any, ...] = ()
 
     @property
     def url(self) -> str | None:
@@ -676,6 +554,7 @@ class GenerationResult:
             "polls": self.polls,
             "handle": self.handle.to_dict(),
             "notes": list(self.notes),
+            **({"attempts": [a.to_dict() for a in self.attempts]} if self.attempts else {}),
         }
 
 

@@ -37,20 +37,19 @@ __all__ = ["classify", "error_for", "exc_text", "redact"]
 
 
 def exc_text(exc: BaseException) -> str:
-    text = str(exc)
+    from ._secrets import redact as redact_secrets
+
+    text = redact_secrets(str(exc))
     return text if text else type(exc).__name__
 
 
 def redact(session: Session, text: str | None) -> str | None:
-    """Remove credential values from a provider's words: some servers echo the key
-    back in their error bodies, and those words reach messages and logs."""
-    if not text:
-        return text
-    for variable in session.info.credential_variables:
-        value = session.settings.get(variable)
-        if value and len(value) >= 4:
-            text = text.replace(value, f"<{variable}>")
-    return text
+    """Remove credentials and what was derived from them (signed tokens, header
+    values) from a provider's words: some servers echo them back in their error bodies,
+    and those words reach messages and logs (``framecast._secrets``)."""
+    from ._secrets import redact as redact_secrets
+
+    return redact_secrets(text) if text else text
 
 
 def classify(

@@ -12,6 +12,7 @@ fitted, and check the budget (``max_cost``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -68,7 +69,7 @@ def prepare(
             allowed="GenerationRequest",
         )
     model = resolve_model(session, request)  # applies the configured default model
-    request = _with_images(_with_defaults(session, request, model), model, fetched)
+    request = _with_images(session, _with_defaults(session, request, model), model, fetched)
     notes: list[str] = []
     request, ratio_plan, needs_fetch = _plan_ratio(session, request, model, notes)
     camera_plan = session.hook.translate_camera(request=request, model=model)
@@ -106,27 +107,58 @@ def _with_defaults(
 
 
 def _with_images(
-    request: GenerationRequest, model: ModelInfo, fetched: ImageRef | None
+    session: Session, request: GenerationRequest, model: ModelInfo, fetched: ImageRef | None
 ) -> GenerationRequest:
-    """Every image loaded and checked against the model's constraints; a key set."""
-    from ._images import load_image, validate_image
+    """Every image loaded (at most the model's size limit) and checked against the
+    model's constraints; a key set."""
+    from ._images import image_byte_limit, load_image, validate_image
 
     constraints = model.image
+    limit = image_byte_limit(constraints)
     changes: dict[str, Any] = {}
     if request.image is not None:
-        ref = fetched or load_image(request.image, "image")
+        ref = fetched or load_image(request.image, "image", limit)
         changes["image"] = validate_image(ref, constraints, "image")
     if request.end_image is not None:
         changes["end_image"] = validate_image(
-            load_image(request.end_image, "end_image"), constraints, "end_image"
+            load_image(request.end_image, "end_image", limit), constraints, "end_image"
         )
     if request.images:
         changes["images"] = tuple(
-            validate_image(load_image(img, f"images[{i}]"), constraints, f"images[{i}]")
+            validate_image(load_image(img, f"images[{i}]", limit), constraints, f"images[{i}]")
             for i, img in enumerate(request.images)
         )
+    if not constraints.local_files:
+        _refuse_local_images(session, request, model, changes)
     changes["idempotency_key"] = request.idempotency_key or uuid.uuid4().hex
     return request.evolve(**changes)
+
+
+def _refuse_local_images(
+    session: Session, request: GenerationRequest, model: ModelInfo, refs: Mapping[str, Any]
+) -> None:
+    """A model without an upload takes images only as URLs: say so, and which of the
+    provider's models take the local file instead."""
+    found = [(k, v) for k, v in refs.items() if isinstance(v, ImageRef)]
+    found += [(f"images[{i}]", v) for i, v in enumerate(refs.get("images", ()))]
+    for field, ref in found:
+        if ref.url is not None:
+            continue
+        schemes = ", ".join(f"{s}://" for s in model.image.url_schemes)
+        others = [
+            m.name
+            for m in session.info.models
+            if not m.withdrawn and request.mode in m.modes and m.image.local_files
+        ]
+        instead = f", or use {' or '.join(others)}, which takes local files" if others else ""
+        raise ValidationError(
+            f"{field}: {model.name} takes images only as URLs it can fetch ({schemes}): "
+            f"{session.provider_name} has no upload for it, so a local file or bytes cannot "
+            f"be sent. Pass a public URL{instead}",
+            field=field,
+            value=ref.describe(),
+            allowed=[f"{s}://..." for s in model.image.url_schemes],
+        )
 
 
 def _plan_ratio(
@@ -185,29 +217,50 @@ async def prepare_for_submit(session: Session, request: GenerationRequest) -> Pr
     p = prepare(session, request)
     if p.needs_fetch:
         assert isinstance(p.request.image, ImageRef) and p.request.image.url
-        fetched = await fetch_image(session, p.request.image.url)
+        from ._images import image_byte_limit
+
+        limit = image_byte_limit(p.model.image)
+        fetched = await fetch_image(session, p.request.image.url, limit)
         p = prepare(session, p.request.evolve(image=request.image), fetched=fetched)
     check_budget(session, p)
     return p
 
 
-async def fetch_image(session: Session, url: str) -> ImageRef:
+async def fetch_image(session: Session, url: str, max_bytes: int) -> ImageRef:
+    """An image URL the core must crop or pad, downloaded under the input policy."""
     import httpx
 
+    from ._fetch import FetchRefused, TooLarge, fetch_bytes
     from ._images import load_image
 
+    shown = url.split("?")[0]
     try:
-        response = await session.downloads().get(url)
-        response.raise_for_status()
+        data = await fetch_bytes(
+            lambda _hop: session.downloads(), url, session.fetch_policy("input", max_bytes)
+        )
+    except FetchRefused as exc:
+        raise ValidationError(
+            f"image: refused to download {shown} to fit it: {exc.reason}",
+            field="image",
+            value=shown,
+            allowed="a public https:// image URL (redirects to one only)",
+        ) from None
+    except TooLarge as exc:
+        raise ValidationError(
+            f"image: {shown} is larger than {exc.limit:,} bytes; nothing more was read",
+            field="image",
+            value=shown,
+            allowed=f"at most {exc.limit:,} bytes",
+        ) from None
     except httpx.HTTPError as exc:
         raise ValidationError(
-            f"image: cannot download {url.split('?')[0]} to fit it: {exc}",
+            f"image: cannot download {shown} to fit it: {exc}",
             field="image",
-            value=url.split("?")[0],
+            value=shown,
             allowed="a reachable https image URL",
         ) from None
-    ref = load_image(response.content, "image")
-    return attrs.evolve(ref, source="url", name=url.split("?")[0].rsplit("/", 1)[-1])
+    ref = load_image(data, "image")
+    return attrs.evolve(ref, source="url", name=shown.rsplit("/", 1)[-1])
 
 
 def check_budget(session: Session, p: Prepared) -> None:

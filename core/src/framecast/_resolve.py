@@ -10,15 +10,23 @@ Explicit arguments beat the environment, which beats the config file (docs/confi
 from __future__ import annotations
 
 import inspect
-import math
+import os
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
+from ._checks import check_number, parse_number
 from ._clock import Clock
-from ._config import Config, resolve_provider_name
+from ._config import (
+    Config,
+    check_provider_table,
+    load_config,
+    provider_source,
+    resolve_provider_name,
+    with_source,
+)
 from ._errors import ConfigurationError, FramecastError
 from ._models import ProviderInfo, ProviderSettings
 from ._plugins import (
@@ -36,6 +44,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Resolved",
     "is_official",
+    "provider_list",
     "resolve_poll_interval",
     "resolve_provider",
     "resolve_timeout",
@@ -49,6 +58,20 @@ class _DefaultTimeout(float):
 
 
 DEFAULT_TIMEOUT = _DefaultTimeout(600.0)
+
+
+def provider_list(
+    provider: Any, env: Mapping[str, str] | None, config: Config | None
+) -> list[Any] | None:
+    """The providers to fail over between, or ``None`` for one provider."""
+    if isinstance(provider, (list, tuple)):
+        return list(provider)
+    if provider is None:
+        environ = os.environ if env is None else env
+        provider = environ.get("FRAMECAST_PROVIDER") or (config or load_config()).provider
+    if isinstance(provider, str) and "," in provider:
+        return [name.strip() for name in provider.split(",") if name.strip()]
+    return None
 
 
 @attrs.frozen
@@ -83,6 +106,9 @@ def resolve_provider(
     pm = make_plugin_manager(instance, entry, plugins)
     info = completed_info(pm.hook.provider_info(), instance, entry.describe())
     name = info.name or entry.name
+    _register_credentials(settings, info)
+    base_url = _base_url(info, settings, explicit_settings)
+    check_provider_table(config, entry.name, info.config_keys)
     # The file's top-level model belongs to the provider the file names (or to any).
     top_model = config.model if config.provider in (None, name) else None
     return Resolved(
@@ -92,7 +118,7 @@ def resolve_provider(
         info=info,
         settings=settings,
         provider_name=name,
-        base_url=_base_url(info, settings, explicit_settings),
+        base_url=base_url,
         default_model=table.get("model", top_model),
     )
 
@@ -103,8 +129,11 @@ def _provider_class(
     """The provider's class, its instance if one was given, and the entry naming it."""
     if isinstance(provider, str) or provider is None:
         name = resolve_provider_name(provider, env, config)
-        entry = find_entry(name, env)
-        cls: Any = load_provider_class(name, env)
+        try:
+            entry = find_entry(name, env)
+            cls: Any = load_provider_class(name, env)
+        except ConfigurationError as exc:
+            raise with_source(exc, provider_source(provider, env, config)) from None
         if entry.distribution is None:
             entry = entry_of_class(cls) or entry  # an installed provider by another path
         return cls, None, entry
@@ -149,6 +178,17 @@ def _settings_for(
     return settings
 
 
+def _register_credentials(settings: ProviderSettings, info: ProviderInfo) -> None:
+    """Every credential the provider declares is redacted from here on, whichever way
+    its plugin reads it (``require`` also strips and checks it)."""
+    from ._secrets import register_secret
+
+    for variable in info.credential_variables:
+        value = settings.env.get(variable)
+        if value and value.strip():
+            register_secret(value.strip(), variable)
+
+
 def _instantiate(cls: Any, settings: ProviderSettings, entry: ProviderEntry) -> object:
     try:
         return cls(settings)  # type: ignore[no-any-return]
@@ -186,19 +226,15 @@ def resolve_poll_interval(
 ) -> float:
     floor = info.poll_floor
     wanted = explicit
-    if wanted is None and env.get("FRAMECAST_POLL_INTERVAL"):
-        try:
-            wanted = float(env["FRAMECAST_POLL_INTERVAL"])
-        except ValueError:
-            raise ConfigurationError(
-                "FRAMECAST_POLL_INTERVAL must be a number of seconds, got "
-                f"{env['FRAMECAST_POLL_INTERVAL']!r}"
-            ) from None
-    if wanted is not None and not (math.isfinite(wanted) and wanted >= 0):
-        # NaN compares false with everything, so it would slip under the poll floor.
-        source = "poll_interval" if explicit is not None else "FRAMECAST_POLL_INTERVAL"
-        raise ConfigurationError(
-            f"{source} must be a finite number of seconds >= 0, got {wanted!r}"
+    bounds: dict[str, Any] = {"minimum": 0, "unit": "seconds", "error": ConfigurationError}
+    if wanted is not None:
+        wanted = check_number(wanted, "poll_interval", **bounds)
+    elif env.get("FRAMECAST_POLL_INTERVAL"):
+        wanted = parse_number(
+            env["FRAMECAST_POLL_INTERVAL"],
+            "FRAMECAST_POLL_INTERVAL",
+            source="the environment",
+            **bounds,
         )
     if wanted is None:
         # A provider without a floor (a local renderer) still gets a sane default.

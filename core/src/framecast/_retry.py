@@ -57,12 +57,13 @@ def backoff(base: float, cap: float, doublings: int) -> float:
 class RetryPolicy:
     """Exponential backoff with full jitter; ``Retry-After`` honoured up to ``retry_after_cap``."""
 
-    base: float = 1.0
-    cap: float = 30.0
-    max_attempts: int = 5
-    retry_after_cap: float = 60.0
-    dedupe_lookups: int = 2  # find_submitted calls after an ambiguous submit
-    dedupe_spacing: float = 3.0  # seconds between them
+    base: float = attrs.field(default=1.0, validator=lambda _i, a, v: _seconds(a, v))
+    cap: float = attrs.field(default=30.0, validator=lambda _i, a, v: _seconds(a, v))
+    max_attempts: int = attrs.field(default=5, validator=lambda _i, a, v: _count(a, v, 1))
+    retry_after_cap: float = attrs.field(default=60.0, validator=lambda _i, a, v: _seconds(a, v))
+    #: find_submitted calls after an ambiguous submit, and the seconds between them
+    dedupe_lookups: int = attrs.field(default=2, validator=lambda _i, a, v: _count(a, v, 0))
+    dedupe_spacing: float = attrs.field(default=3.0, validator=lambda _i, a, v: _seconds(a, v))
     seed: int | None = None  # for reproducible jitter in tests
     _rng: random.Random = attrs.field(init=False, repr=False, eq=False)
 
@@ -209,6 +210,18 @@ async def _sleep(clock: Clock, seconds: float, deadline: float | None, reason: s
                 await clock.sleep(remaining)
             raise DeadlineReached(reason)
     await clock.sleep(seconds)
+
+
+def _seconds(attribute: Any, value: Any) -> None:
+    from ._checks import check_number
+
+    check_number(value, f"retry_policy.{attribute.name}", minimum=0, unit="seconds")
+
+
+def _count(attribute: Any, value: Any, minimum: int) -> None:
+    from ._checks import check_number
+
+    check_number(value, f"retry_policy.{attribute.name}", minimum=minimum, integer=True)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

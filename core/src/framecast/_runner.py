@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._checks import check_number, check_timeout
 from ._clock import Clock, SystemClock
 from ._config import Config, load_config
 from ._errors import FramecastError
@@ -37,6 +38,8 @@ from ._models import (
 )
 from ._resolve import (
     DEFAULT_TIMEOUT,
+    is_official,
+    provider_list,
     resolve_poll_interval,
     resolve_provider,
     resolve_timeout,
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from ._fetch import FetchPolicy
     from ._gate import FifoGate
     from ._http import ProviderClient
     from ._submitted import SubmittedTasks
@@ -58,7 +62,7 @@ __all__ = ["DEFAULT_TIMEOUT", "Runner"]
 
 
 class Runner:
-    """Runs requests through one provider.
+    """Runs requests through one provider (or, given several, a ``framecast.Failover``).
 
     ``provider``: an entry-point name, ``"module:attribute"``, a provider class or instance
     (``None``: ``FRAMECAST_PROVIDER``, the config file, else ``preview``). ``settings``
@@ -84,6 +88,15 @@ class Runner:
     top (its task log answers a reused key on the same machine); a host that needs one
     task per key on such a provider keeps its own record of the keys it submitted.
     """
+
+    def __new__(cls, provider: Any = None, **options: Any) -> Any:
+        # Several providers ("kling,runway", a list, or so configured): a failover.
+        names = provider_list(provider, options.get("env"), options.get("config"))
+        if names is not None:
+            from ._failover import Failover
+
+            return Failover(names, **options)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -134,7 +147,7 @@ class Runner:
         self.clock: Clock = clock
         self.retry_policy = session.retry_policy
         self.timeout = session.limits.timeout
-        self.max_cost = max_cost
+        self.max_cost = session.limits.max_cost
         self.retry_ambiguous_submit = retry_ambiguous_submit
         self.poll_interval = session.limits.poll_interval
         self.max_in_flight_requests = max_in_flight_requests
@@ -178,7 +191,14 @@ class Runner:
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"Runner(provider={self.provider_name!r}, base_url={self.base_url!r})"
+        from ._secrets import redact
+
+        return redact(f"Runner(provider={self.provider_name!r}, base_url={self.base_url!r})")
+
+    def fetch_policy(self, kind: str, max_bytes: int | None = None) -> FetchPolicy:
+        """The fetch policy for ``kind`` ``"input"`` (an image URL a user gave) or
+        ``"output"`` (the provider's results): see docs/reliability.md."""
+        return self.session.fetch_policy(kind, max_bytes)
 
     # ------------------------------------------------------------------ preparation
 
@@ -244,6 +264,7 @@ class Runner:
         ``timeout``; ``GenerationFailed`` if it fails; a ``GenerationResult`` otherwise."""
         from ._waiting import WaitOptions, wait_for
 
+        check_timeout(timeout, "timeout")
         handle = self.load_handle(handle)
         options = WaitOptions(
             timeout=timeout, on_progress=on_progress, estimate=estimate, notes=notes
@@ -269,6 +290,7 @@ class Runner:
         from ._submit import admit, submit_prepared
         from ._waiting import WaitOptions, wait_for
 
+        check_timeout(timeout, "timeout")  # before the task is paid for, not after
         with self.submitted._claim() as claim:
             p, slots = await admit(self.session, request)
             del request  # thousands of waiting tasks: keep only what polling needs
@@ -346,10 +368,13 @@ def _session(
     retry_policy: RetryPolicy,
 ) -> Session:
     from ._connections import ConnectionPlan
+    from ._session import fetch_policy
 
     r = resolve_provider(
         provider, settings=settings, plugins=plugins, clock=clock, env=env, config=config
     )
+    timeout = check_timeout(resolve_timeout(limits.timeout, config), "timeout")
+    max_cost = _checked_limits(limits, timeouts)
     max_running_tasks = limits.max_running_tasks
     if max_running_tasks is None:
         max_running_tasks = r.settings.max_running_tasks
@@ -364,6 +389,8 @@ def _session(
         max_running_tasks=max_running_tasks,
         trusted_origins=_trusted_origins(r.info, r.base_url),
         output_needs_auth=r.info.output_needs_auth,
+        allow_private=not is_official(r.info, r.base_url),
+        output_check=fetch_policy(r.info, r.base_url, "output").check,
     )
     return Session(
         provider=r.provider,
@@ -376,10 +403,24 @@ def _session(
         clock=clock,
         retry_policy=retry_policy,
         limits=Limits(
-            timeout=resolve_timeout(limits.timeout, config),
-            max_cost=limits.max_cost,
+            timeout=timeout,
+            max_cost=max_cost,
             retry_ambiguous_submit=limits.retry_ambiguous_submit,
             poll_interval=resolve_poll_interval(r.info, r.base_url, env, limits.poll_interval),
         ),
         plan=plan,
     )
+
+
+def _checked_limits(limits: _Wanted, timeouts: tuple[float, float]) -> float | None:
+    """Every number the caller passed is finite and in range (``ValidationError`` naming
+    it otherwise); returns ``max_cost`` as checked."""
+    max_cost = limits.max_cost
+    if max_cost is not None:
+        max_cost = check_number(max_cost, "max_cost", minimum=0, unit="dollars (USD)")
+    for field, value in zip(("connect_timeout", "read_timeout"), timeouts, strict=True):
+        check_number(value, field, minimum=0, exclusive_minimum=True, unit="seconds")
+    check_number(limits.max_in_flight_requests, "max_in_flight_requests", minimum=0, integer=True)
+    if limits.max_running_tasks is not None:
+        check_number(limits.max_running_tasks, "max_running_tasks", minimum=0, integer=True)
+    return max_cost  # type: ignore[no-any-return]

@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 
     from ._clock import Clock
     from ._connections import ConnectionPlan, Connections
+    from ._fetch import FetchPolicy
     from ._gate import GateTicket
     from ._http import ProviderClient
     from ._models import ProviderInfo, ProviderSettings
     from ._retry import RetryPolicy
 
-__all__ = ["Limits", "Session", "iso"]
+__all__ = ["Limits", "Session", "fetch_policy", "iso"]
 
 
 @attrs.frozen
@@ -89,8 +90,40 @@ class Session:
     def is_official(self, url: str) -> bool:
         return is_official(self.info, url)
 
+    def private_ok(self) -> bool:
+        """Downloads may reach loopback and private addresses only when the provider's
+        base URL is not one of its official hosts (an emulator, a test server)."""
+        return not self.is_official(self.base_url)
+
+    def fetch_policy(self, kind: str, max_bytes: int | None = None) -> FetchPolicy:
+        return fetch_policy(self.info, self.base_url, kind, max_bytes)
+
     def now_iso(self) -> str:
         return iso(self.clock.time())
+
+
+def fetch_policy(
+    info: ProviderInfo, base_url: str, kind: str, max_bytes: int | None = None
+) -> FetchPolicy:
+    """The fetch policy for ``kind`` ``"input"`` (an image URL a user gave) or
+    ``"output"`` (the provider's results): see docs/reliability.md."""
+    from ._fetch import INPUT_TIMEOUT, FetchPolicy
+
+    private = not is_official(info, base_url)
+    if kind == "input":
+        return FetchPolicy(
+            schemes=("https",),
+            allow_private=private,
+            max_bytes=max_bytes,
+            timeout=INPUT_TIMEOUT,
+        )
+    return FetchPolicy(
+        # http only where the provider itself is local or emulated
+        schemes=("https", "http") if private else ("https",),
+        hosts=info.output_hosts,
+        allow_private=private,
+        max_bytes=max_bytes,
+    )
 
 
 def iso(timestamp: float) -> str:

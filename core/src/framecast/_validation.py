@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._camera import prompt_length
+from ._checks import check_number
 from ._errors import UnsupportedOption, ValidationError
 from ._models import GenerationRequest, Mode, ModelInfo, OptionSpec, ProviderInfo
 
@@ -22,7 +23,8 @@ _ALL_MODES = frozenset(Mode)
 
 
 def resolve_model(request: GenerationRequest, info: ProviderInfo) -> ModelInfo:
-    """The model a request names (or the provider's default for its mode)."""
+    """The model a request names (or the provider's default for its mode), narrowed to the
+    request's mode (``ModelInfo.for_mode``)."""
     name = request.model or info.default_model(request.mode)
     if not name:
         raise ValidationError(
@@ -54,7 +56,8 @@ def resolve_model(request: GenerationRequest, info: ProviderInfo) -> ModelInfo:
             value=name,
             allowed=[model.replacement] if model.replacement else [],
         )
-    return model
+    # Validation and every hook see the model as it is in this mode (its ratios, durations).
+    return model.for_mode(request.mode)
 
 
 def validate_request(request: GenerationRequest, model: ModelInfo, info: ProviderInfo) -> None:
@@ -186,20 +189,7 @@ def _check_option(spec: OptionSpec, value: Any, model_name: str) -> None:
             allowed=list(spec.choices),
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if spec.minimum is not None and value < spec.minimum:
-            raise ValidationError(
-                f"option {spec.name!r} must be >= {spec.minimum}; got {value!r}",
-                field=field,
-                value=value,
-                allowed=f"{spec.minimum}-{spec.maximum}",
-            )
-        if spec.maximum is not None and value > spec.maximum:
-            raise ValidationError(
-                f"option {spec.name!r} must be <= {spec.maximum}; got {value!r}",
-                field=field,
-                value=value,
-                allowed=f"{spec.minimum}-{spec.maximum}",
-            )
+        check_number(value, field, minimum=spec.minimum, maximum=spec.maximum)
 
 
 def validate_prompt(prompt: str, model: ModelInfo) -> None:

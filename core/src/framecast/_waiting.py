@@ -160,5 +160,10 @@ def _failure(handle: TaskHandle, state: TaskState) -> GenerationFailed:
         retryable=bool(state.retryable),
         code=state.failure_code,
         handle=handle,
-        details={"message": state.failure_message},
+        # The charge, where reported: failover counts it in what the request paid.
+        details={
+            "message": state.failure_message,
+            "cost": state.cost,
+            "cost_currency": state.cost_currency,
+        },
     )

@@ -17,6 +17,7 @@ from collections.abc import Callable, Generator
 
 import httpx
 import jwt
+from framecast import register_secret
 
 try:
     from jwt.warnings import InsecureKeyLengthWarning
@@ -58,6 +59,8 @@ class KlingAuth(httpx.Auth):
         clock: Callable[[], float] = time.time,
         lifetime: int = TOKEN_LIFETIME,
     ) -> None:
+        register_secret(access_key, "KLING_ACCESS_KEY")
+        register_secret(secret_key, "KLING_SECRET_KEY")
         self._access_key = access_key
         self._secret_key = secret_key
         self._clock = clock
@@ -98,6 +101,9 @@ class KlingAuth(httpx.Auth):
             self._token = jwt.encode(
                 payload, self._secret_key, algorithm="HS256", headers={"typ": "JWT"}
             )
+        # The token is as good as the keys for half an hour: redacted wherever it shows up
+        # (a server echoing it in an error body, a log record).
+        register_secret(self._token, "Kling token", derived=True)
         self._expires_at = float(issued - self._ahead + self._lifetime)  # on our clock
         self.tokens_signed += 1
 

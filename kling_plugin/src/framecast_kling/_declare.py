@@ -129,6 +129,7 @@ def model_info(model: KlingModel) -> ModelInfo:
 def provider_info() -> ProviderInfo:
     return ProviderInfo(
         name=NAME,
+        config_keys=(),  # the core's keys only
         display_name="Kling AI",
         contract_version=2,
         docs_url="https://app.klingai.com/global/dev/document-api",

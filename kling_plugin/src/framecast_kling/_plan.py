@@ -16,7 +16,6 @@ from framecast import GenerationRequest, Mode, ModelInfo, UnsupportedOption, Val
 from ._capabilities import (
     DEFAULT_MODE,
     IMAGE2VIDEO,
-    MODES,
     MULTI_IMAGE2VIDEO,
     TEXT2VIDEO,
     KlingModel,
@@ -80,14 +79,7 @@ def _mode(
     options: Mapping[str, Any],
     explicit: bool,
 ) -> tuple[str | None, tuple[str, ...]]:
-    asked = options.get("mode")
-    if asked is not None and asked not in MODES:
-        raise UnsupportedOption(
-            f"options.mode must be one of {', '.join(MODES)}; got {asked!r}",
-            field="options.mode",
-            value=asked,
-            allowed=list(MODES),
-        )
+    asked = options.get("mode")  # its OptionSpec's choices: the core has checked it
     if kling is None:
         return (asked or DEFAULT_MODE), ()
     offer = kling.offer(endpoint, with_tail=with_tail)

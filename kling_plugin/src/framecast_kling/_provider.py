@@ -4,7 +4,6 @@ multi-image2video endpoints."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -27,7 +26,7 @@ from framecast import (
 )
 
 from . import _declare
-from ._auth import RESIGNED, KlingAuth, bearer_token
+from ._auth import KlingAuth
 from ._body import build_body
 from ._capabilities import ENDPOINTS, IMAGE2VIDEO, MULTI_IMAGE2VIDEO, TEXT2VIDEO
 from ._codes import classify_response
@@ -61,7 +60,9 @@ QUERY_ORDER = (IMAGE2VIDEO, TEXT2VIDEO, MULTI_IMAGE2VIDEO)
 class KlingProvider:
     """Kling AI (Kuaishou) for framecast. Entry point ``kling``.
 
-    ``clock`` (seconds since the epoch) signs the JWTs; inject one in tests and emulators.
+    The JWTs are signed on ``settings.clock``'s wall time (the runner's clock; the system
+    clock outside a runner); ``clock`` (seconds since the epoch) overrides it for hook-level
+    tests and emulators.
     """
 
     def __init__(
@@ -71,10 +72,13 @@ class KlingProvider:
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings if settings is not None else ProviderSettings(name="kling")
-        self._clock = clock if clock is not None else time.time
+        self._clock = clock if clock is not None else self._settings_time
         self._auth: KlingAuth | None = None
         #: Task id -> the endpoint a handle without one was found under.
         self._endpoints: dict[str, str] = {}
+
+    def _settings_time(self) -> float:
+        return self.settings.time_source.time()
 
     def __repr__(self) -> str:
         return f"KlingProvider(base_url={self.base_url!r})"
@@ -155,7 +159,7 @@ class KlingProvider:
     @hookimpl
     async def submit(self, prepared: PreparedRequest, http: httpx.AsyncClient) -> TaskHandle:
         endpoint = _endpoint_of(prepared)
-        response = await self._send(http, "POST", prepared.path, json=dict(prepared.body))
+        response = await http.request("POST", prepared.path, json=dict(prepared.body))
         task = read_task(read_envelope(response, "create task"), "create task")
         key = prepared.body.get("external_task_id")
         return make_handle(task, endpoint, key if isinstance(key, str) else None)
@@ -172,7 +176,7 @@ class KlingProvider:
         origin = (handle.base_url or str(http.base_url)).rstrip("/")
         task_path = quote(handle.task_id, safe="")
         if endpoint is not None:
-            response = await self._send(http, "GET", f"{origin}/v1/videos/{endpoint}/{task_path}")
+            response = await http.request("GET", f"{origin}/v1/videos/{endpoint}/{task_path}")
         else:
             endpoint, response = await self._query_any(http, origin, task_path)
             self._endpoints[handle.task_id] = endpoint
@@ -188,9 +192,7 @@ class KlingProvider:
         failure: httpx.HTTPStatusError | None = None
         for endpoint in QUERY_ORDER:
             try:
-                response = await self._send(
-                    http, "GET", f"{origin}/v1/videos/{endpoint}/{task_path}"
-                )
+                response = await http.request("GET", f"{origin}/v1/videos/{endpoint}/{task_path}")
             except httpx.HTTPStatusError as exc:
                 if not _means_not_found(exc.response):
                     raise
@@ -219,7 +221,7 @@ class KlingProvider:
         # fill the Value in the request path". How the server tells the two apart is
         # UNCONFIRMED, hence the check of task_info.external_task_id and the list fallback.
         try:
-            response = await self._send(http, "GET", f"/v1/videos/{endpoint}/{quote(key, safe='')}")
+            response = await http.request("GET", f"/v1/videos/{endpoint}/{quote(key, safe='')}")
             data = read_envelope(response, "query by external_task_id")
         except httpx.HTTPStatusError as exc:
             if not _means_not_found(exc.response):
@@ -233,8 +235,7 @@ class KlingProvider:
         self, http: httpx.AsyncClient, endpoint: str, key: str
     ) -> Mapping[str, Any] | None:
         for page in range(1, LIST_MAX_PAGES + 1):
-            response = await self._send(
-                http,
+            response = await http.request(
                 "GET",
                 f"/v1/videos/{endpoint}",
                 params={"pageNum": page, "pageSize": LIST_PAGE_SIZE},
@@ -246,29 +247,6 @@ class KlingProvider:
             if len(tasks) < LIST_PAGE_SIZE:
                 break
         return None
-
-    async def _send(
-        self, http: httpx.AsyncClient, method: str, url: str, **kwargs: Any
-    ) -> httpx.Response:
-        """One request. If the client raised on a 1003/1004 before the auth flow could see
-        it (a ``raise_for_status`` response hook runs inside httpx before the auth flow),
-        re-sign here instead and resend once: a refused token created nothing."""
-        try:
-            return await http.request(method, url, **kwargs)
-        except httpx.HTTPStatusError as exc:
-            if not self._resign_after(exc.response):
-                raise
-            logger.debug(
-                "kling: token refused (%s); re-signed, resending", business_code(exc.response)
-            )
-            return await http.request(method, url, **kwargs)
-
-    def _resign_after(self, response: httpx.Response) -> bool:
-        code = business_code(response)
-        if self._auth is None or code is None or response.request.extensions.get(RESIGNED):
-            return False
-        token = bearer_token(response.request)
-        return token is not None and self._auth.note_rejection(code, token, response)
 
 
 def _endpoint_of(prepared: PreparedRequest) -> str:

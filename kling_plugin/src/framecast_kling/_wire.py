@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from framecast import MalformedResponse, ProviderError, TaskHandle, TaskState, TaskStatus
+from framecast import (
+    MalformedResponse,
+    TaskHandle,
+    TaskState,
+    TaskStatus,
+    status_from_word,
+)
 
 __all__ = [
     "PRICE_PER_UNIT",
@@ -144,15 +150,14 @@ def failure_retryable(message: str) -> tuple[str, bool]:
 
 
 def task_state(task: Mapping[str, Any], handle: TaskHandle | None = None) -> TaskState:
-    word = task.get("task_status")
-    status = STATUSES.get(word) if isinstance(word, str) else None
-    if status is None:
-        raise ProviderError(
-            f"kling: unknown task_status {word!r} for task {task.get('task_id')} "
-            f"(known: {', '.join(STATUSES)})",
-            handle=handle,
-            details={"task_status": word},
-        )
+    task_id = task.get("task_id")
+    status = status_from_word(
+        task.get("task_status"),
+        STATUSES,
+        provider="kling",
+        handle=handle,
+        task_id=task_id if isinstance(task_id, str) else None,
+    )
     message = task.get("task_status_msg")
     message = message if isinstance(message, str) and message else None
     units = _units(task)

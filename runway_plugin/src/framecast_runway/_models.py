@@ -11,7 +11,9 @@ Built from Runway's model list and the request schemas of its API reference (sou
   the network with the replacement named.
 
 A model can differ per endpoint (``gen4.5`` takes six ratios on image_to_video but two on
-text_to_video), so each model holds one ``Variant`` per endpoint it exists on.
+text_to_video), so each model holds one ``Variant`` per endpoint it exists on, declared to
+the core as one ``ModeVariant`` each: the core checks ratios, durations and the prompt per
+mode, and the plugin checks none of them again.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 import attrs
-from framecast import ImageConstraints, Mode, ModelInfo, OptionSpec
+from framecast import ImageConstraints, Mode, ModelInfo, ModeVariant, OptionSpec
 
 __all__ = [
     "DATA_URI_LIMIT",
@@ -71,6 +73,38 @@ class Variant:
     #: JSON names the body may carry besides ``model`` (the SDK's aliases).
     fields: frozenset[str] = frozenset()
 
+    @property
+    def modes(self) -> frozenset[Mode]:
+        """The request modes this endpoint serves."""
+        modes: set[Mode] = set()
+        if self.endpoint == "text_to_video":
+            modes.add(Mode.TEXT)
+        elif self.endpoint == "image_to_video":
+            modes.add(Mode.IMAGE)
+            if "last" in self.positions:
+                modes.add(Mode.FIRST_LAST)
+            if self.max_references > 1:
+                modes.add(Mode.MULTI_IMAGE)
+        else:  # text_to_image: the images are references
+            if not self.references_required:
+                modes.add(Mode.TEXT)
+            if self.max_references >= 1:
+                modes.add(Mode.IMAGE)
+            if self.max_references > 1:
+                modes.add(Mode.MULTI_IMAGE)
+        return frozenset(modes)
+
+    @property
+    def declared(self) -> ModeVariant:
+        """This endpoint's ratios, durations and prompt rules as the core checks them."""
+        return ModeVariant(
+            modes=self.modes,
+            ratios=self.ratios,
+            durations=self.durations,
+            prompt_limit=self.prompt_max,
+            prompt_required=self.prompt_required,
+        )
+
 
 @attrs.frozen
 class RunwayModel:
@@ -108,24 +142,7 @@ class RunwayModel:
 
     @property
     def modes(self) -> frozenset[Mode]:
-        modes: set[Mode] = set()
-        for variant in self.variants:
-            if variant.endpoint == "text_to_video":
-                modes.add(Mode.TEXT)
-            elif variant.endpoint == "image_to_video":
-                modes.add(Mode.IMAGE)
-                if "last" in variant.positions:
-                    modes.add(Mode.FIRST_LAST)
-                if variant.max_references > 1:
-                    modes.add(Mode.MULTI_IMAGE)
-            else:  # text_to_image: the images are references
-                if not variant.references_required:
-                    modes.add(Mode.TEXT)
-                if variant.max_references >= 1:
-                    modes.add(Mode.IMAGE)
-                if variant.max_references > 1:
-                    modes.add(Mode.MULTI_IMAGE)
-        return frozenset(modes)
+        return frozenset(mode for variant in self.variants for mode in variant.modes)
 
     @property
     def all_ratios(self) -> tuple[str, ...]:
@@ -167,6 +184,7 @@ class RunwayModel:
             withdrawn=self.withdrawn,
             replacement=self.replacement,
             notes=self.notes,
+            variants=tuple(v.declared for v in self.variants),
         )
 
 

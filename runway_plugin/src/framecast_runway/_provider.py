@@ -7,7 +7,6 @@ import hashlib
 import logging
 import posixpath
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,7 +33,6 @@ from framecast import (
     ValidationError,
     hookimpl,
     parse_retry_after,
-    prompt_camera_plan,
     task_url,
 )
 
@@ -123,17 +121,6 @@ class RunwayProvider:
         return plan_ratio(request, runway_model, _variant(runway_model, request.mode))
 
     @hookimpl
-    def translate_camera(self, request: GenerationRequest, model: ModelInfo) -> CameraPlan:
-        if request.camera is not None and model.kind == "image":
-            raise ValidationError(
-                f"{model.name} makes still images: a camera move has no meaning there",
-                field="camera",
-                value=request.camera.value,
-                allowed=[None],
-            )
-        return prompt_camera_plan(request, model)  # Runway takes the move as a prompt phrase
-
-    @hookimpl
     def prepare(
         self,
         request: GenerationRequest,
@@ -150,22 +137,9 @@ class RunwayProvider:
                 value=model.name,
                 allowed=[m.name for m in MODELS if not m.withdrawn],
             )
-        if runway_model.withdrawn:
-            # The core refuses withdrawn models already; this is the second line.
-            raise UnsupportedOption(
-                f"Runway model {model.name!r} was withdrawn; use {runway_model.replacement!r}",
-                field="model",
-                value=model.name,
-                allowed=[runway_model.replacement],
-            )
+        # The core has checked the model (withdrawn, kind), the mode and this mode's
+        # durations, ratios and prompt against the declarations before calling this.
         variant = _variant(runway_model, request.mode)
-        if runway_model.kind == "image" and request.camera is not None:
-            raise ValidationError(
-                f"{model.name} makes still images: a camera move has no meaning there",
-                field="camera",
-                value=request.camera.value,
-                allowed=[None],
-            )
         ratio = ratio_plan.wire_value
         if variant.ratios and ratio is not None and ratio not in variant.ratios:
             raise UnsupportedOption(
@@ -187,7 +161,7 @@ class RunwayProvider:
             variant,
             ratio=ratio,
             prompt=camera_plan.prompt,
-            duration=_duration(request, runway_model, variant),
+            duration=_duration(request, runway_model),
             options=self._options(request, runway_model),
         )
         notes = [n for n in (ratio_plan.note, *camera_plan.notes) if n]
@@ -216,7 +190,7 @@ class RunwayProvider:
         try:
             variant = _variant(runway_model, request.mode)
             ratio = plan_ratio(request, runway_model, variant).wire_value
-            duration = _duration(request, runway_model, variant)
+            duration = _duration(request, runway_model)
         except FramecastError:
             # estimate answers for what would be sent; an invalid request is prepare's to
             # refuse, with its own message.
@@ -290,11 +264,12 @@ class RunwayProvider:
 
     async def _uploaded_uri(self, upload: PendingUpload, http: httpx.AsyncClient) -> str:
         digest = hashlib.sha256(upload.image.data or b"").hexdigest()
+        clock = self.settings.time_source  # the runner's clock
         cached = self._uploaded.get(digest)
-        if cached is not None and time.monotonic() - cached[1] < UPLOAD_REUSE_SECONDS:
+        if cached is not None and clock.monotonic() - cached[1] < UPLOAD_REUSE_SECONDS:
             return cached[0]
         uri = await _upload(upload, http)
-        self._uploaded[digest] = (uri, time.monotonic())
+        self._uploaded[digest] = (uri, clock.monotonic())
         return uri
 
     @hookimpl
@@ -326,6 +301,7 @@ class RunwayProvider:
 def _provider_info() -> ProviderInfo:
     return ProviderInfo(
         name=NAME,
+        config_keys=(),  # the core's keys only
         display_name="Runway",
         contract_version=2,
         docs_url="https://docs.dev.runwayml.com/",
@@ -373,43 +349,13 @@ def _variant(model: RunwayModel, mode: Mode) -> Variant:
     return variant
 
 
-def _duration(request: GenerationRequest, model: RunwayModel, variant: Variant) -> int | None:
+def _duration(request: GenerationRequest, model: RunwayModel) -> int | None:
+    """The duration to send: the request's (checked by the core against this mode's
+    durations) or the model's default; none for an image model."""
     if model.kind == "image":
-        if request.duration is not None:
-            raise ValidationError(
-                f"{model.name} makes still images: it takes no duration",
-                field="duration",
-                value=request.duration,
-                allowed=[None],
-            )
         return None
-    wanted: float | None = request.duration
-    if wanted is None:
-        wanted = model.default_duration
-    if wanted is None:
-        return None
-    if float(wanted) != int(wanted):
-        raise UnsupportedOption(
-            f"{model.name} takes whole seconds; got {wanted}",
-            field="duration",
-            value=wanted,
-            allowed=list(variant.durations) or "whole seconds",
-        )
-    seconds = int(wanted)
-    if variant.durations and seconds not in variant.durations:
-        raise UnsupportedOption(
-            f"{model.name} takes {_describe_durations(variant.durations)} seconds; got {seconds}",
-            field="duration",
-            value=seconds,
-            allowed=list(variant.durations),
-        )
-    return seconds
-
-
-def _describe_durations(durations: tuple[int, ...]) -> str:
-    if len(durations) > 3 and durations == tuple(range(durations[0], durations[-1] + 1)):
-        return f"{durations[0]}-{durations[-1]}"
-    return ", ".join(map(str, durations[:-1])) + f" or {durations[-1]}"
+    wanted = request.duration if request.duration is not None else model.default_duration
+    return None if wanted is None else int(wanted)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -115,23 +115,10 @@ def build_body(
         body["ratio"] = ratio
     if duration is not None:
         body["duration"] = duration
+    # The core refuses a seed or a negative prompt where the model declares none.
     if request.seed is not None:
-        if not model.supports_seed:
-            raise UnsupportedOption(
-                f"{model.name} takes no seed",
-                field="seed",
-                value=request.seed,
-                allowed=[],
-            )
         body["seed"] = request.seed
     if request.negative_prompt:
-        if not model.supports_negative_prompt:
-            raise UnsupportedOption(
-                f"{model.name} takes no negative prompt",
-                field="negative_prompt",
-                value=request.negative_prompt,
-                allowed=[],
-            )
         _check_length("negative_prompt", request.negative_prompt, 1, 1000)
         body["negativePrompt"] = request.negative_prompt
     _put_options(body, options, model)

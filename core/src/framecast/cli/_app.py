@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import __version__
+from ._commands import CommandPluginGroup
 
 if TYPE_CHECKING:
     from ._output import Output
@@ -40,6 +41,7 @@ Exit codes:
 
 
 @click.group(
+    cls=CommandPluginGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EXIT_CODES_HELP,
     invoke_without_command=True,
@@ -215,9 +217,11 @@ def _start(json_mode: bool, debug: bool) -> Output:
 def _route_logging(ctx: click.Context, debug: bool) -> None:
     """framecast's warnings (always) or DEBUG records (``--debug``) to stderr, for this
     command only; without it Python would print bare warning text."""
+    from .._secrets import RedactingFilter
     from ._output import text_stream
 
     handler = logging.StreamHandler(text_stream("stderr"))
+    handler.addFilter(RedactingFilter())  # also if the host replaced the record factory
     if debug:
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         names = _logger_names()

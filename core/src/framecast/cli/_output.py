@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from .._secrets import redact
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -82,14 +84,14 @@ class Output:
 
     def message(self, text: str) -> None:
         """A line for the person at the terminal (stderr, never markup-interpreted)."""
-        click.echo(text, err=True)
+        click.echo(redact(text), err=True)
 
     def emit(self, value: Any) -> None:
         """The command's one JSON object, on stdout."""
         if self._emitted:
             raise RuntimeError("a command printed two JSON objects; --json promises one")
         self._emitted = True
-        click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+        click.echo(redact(json.dumps(value, indent=2, ensure_ascii=False, default=str)))
 
     # ------------------------------------------------------------------ errors
 
@@ -152,7 +154,8 @@ class Output:
     def _traceback(self, error: BaseException) -> None:
         text = "".join(traceback.format_exception(error))
         sys.stderr.flush()
-        click.echo(text.rstrip("\n"), err=True)
+        # The chain may hold a dependency's words about a credential (h11 quoting a header).
+        click.echo(redact(text.rstrip("\n")), err=True)
 
 
 def _label(error: FramecastError) -> str:

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._config import ConfigKey, check_keys
+
 if TYPE_CHECKING:
     from .._config import Config
     from .._models import GenerationRequest, TaskHandle, TaskState
@@ -110,6 +112,7 @@ def log_path(env: Mapping[str, str], config: Config | None = None) -> Path:
     """``FRAMECAST_LOG``, else ``[cli] task_log`` (relative to its file), else the user
     data folder's ``tasks.db``."""
     configured = env.get(LOG_VARIABLE, "").strip()
+    check_cli_table(config)
     if configured:
         return Path(configured).expanduser()
     if config is not None:
@@ -124,7 +127,21 @@ def log_path(env: Mapping[str, str], config: Config | None = None) -> Path:
     return platformdirs.user_data_path("framecast", appauthor=False) / "tasks.db"
 
 
+#: The ``[cli]`` table of framecast.toml, as the CLI reads it.
+CLI_KEYS = (
+    ConfigKey("task_log", "str", doc="a file path, relative to the config file"),
+    ConfigKey("task_log_limit", "int", minimum=1, doc="tasks kept, >= 1"),
+)
+
+
+def check_cli_table(config: Config | None) -> None:
+    """Unknown ``[cli]`` keys warned about, wrong types refused (naming file and key)."""
+    if config is not None and "cli" in config.tables:
+        check_keys(config.table("cli"), CLI_KEYS, config.source, "cli")
+
+
 def log_limit(config: Config | None) -> int:
+    check_cli_table(config)
     value = config.table("cli").get("task_log_limit") if config is not None else None
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value

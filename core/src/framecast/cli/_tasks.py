@@ -283,6 +283,7 @@ async def generate(
     from ._progress import TaskProgress
 
     out = command.out
+    check_cli_numbers(command, timeout)
     request = request_factory()
     if out_path is not None and not dry_run:
         check_out_path(out_path)
@@ -303,12 +304,7 @@ async def generate(
 
     async with command.runner(plugins=[HandleRecorder(submitted)]) as runner:
         if dry_run:
-            prepared = runner.prepare(request)
-            cost = runner.estimate(request)
-            shown = {"provider": runner.provider_name, **prepared.to_dict()}
-            shown["estimate"] = cost.to_dict() if cost is not None else None
-            _print_object(out, shown)
-            return 0
+            return _dry_run(command, runner, request)
         estimate = _estimate_or_none(runner, request)
         if request.idempotency_key:
             logged = _claim_key(command, runner, request, estimate)
@@ -331,6 +327,16 @@ async def generate(
             return 0
         command.remember(result.handle)
         return await _finish_result(command, runner, result, out_path)
+
+
+def _dry_run(command: TaskCommand, runner: Runner, request: GenerationRequest) -> int:
+    """``--dry-run``: the wire request and its estimate, nothing sent."""
+    prepared = runner.prepare(request)
+    cost = runner.estimate(request)
+    shown = {"provider": runner.provider_name, **prepared.to_dict()}
+    shown["estimate"] = cost.to_dict() if cost is not None else None
+    _print_object(command.out, shown)
+    return 0
 
 
 def _estimate_or_none(runner: Runner, request: GenerationRequest) -> CostEstimate | None:
@@ -482,6 +488,18 @@ def _print_handle(command: TaskCommand, handle: TaskHandle) -> None:
     click_echo(compact_json(handle.to_dict()))
     out.message(f"framecast: submitted {handle.provider} task {handle.task_id}")
     out.message(f"follow it with: {_wait_command(command, handle, command.resume_extra)}")
+
+
+def check_cli_numbers(command: TaskCommand, timeout: float | None) -> None:
+    """``--timeout`` and ``--max-cost`` by the library's own rules, named as typed, before
+    anything is submitted (``--timeout nan`` would never end; ``-5`` would pay, then give
+    up; ``--max-cost nan`` would turn the budget off)."""
+    from .._checks import check_number, check_timeout
+
+    check_timeout(timeout, "--timeout")
+    max_cost = command.runner_options.get("max_cost")
+    if max_cost is not None:
+        check_number(max_cost, "--max-cost", minimum=0, unit="dollars (USD)")
 
 
 def check_out_path(path: Path) -> None:
@@ -638,6 +656,9 @@ async def wait(
 ) -> int:
     from ._progress import TaskProgress
 
+    check_cli_numbers(command, timeout)
+    if out_path is not None:
+        check_out_path(out_path)
     runner, handle = await _open_for_handle(command, raw)
 
     def on_progress(handle: TaskHandle, state: TaskState) -> None:
@@ -716,4 +737,6 @@ def _print_object(out: Output, value: dict[str, Any]) -> None:
 def click_echo(text: str) -> None:
     import click
 
-    click.echo(text)
+    from .._secrets import redact
+
+    click.echo(redact(text))

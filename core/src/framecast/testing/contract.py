@@ -15,8 +15,9 @@ Subclass ``ProviderContract`` in your provider's tests (pytest collects the subc
             return httpx.MockTransport(AcmeFake())    # your protocol fake
 
 Override ``sample_requests()`` when your default models need other inputs. Every test runs
-offline (your fake answers every request) and in virtual time. The suite needs pytest and
-anyio (which httpx brings); it contains no provider code.
+offline (your fake answers every request) and in virtual time: ``self.clock``, the test's
+``VirtualClock``, is the runner's clock, for a fake that checks token times. The suite
+needs pytest and anyio (which httpx brings); it contains no provider code.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class ProviderContract:
 
     provider_class: ClassVar[type]
     env: ClassVar[Mapping[str, str]] = {}
+    clock: VirtualClock
     #: Seconds a generate() may take in virtual time.
     timeout: ClassVar[float] = 3600.0
 
@@ -114,6 +116,12 @@ class ProviderContract:
     def anyio_backend(self) -> str:
         return "asyncio"
 
+    @pytest.fixture(autouse=True)
+    def _fresh_clock(self) -> None:
+        #: This test's virtual clock: every runner the suite makes uses it, so a fake that
+        #: checks time (token expiry) can share it: ``YourFake(clock=self.clock.time)``.
+        self.clock = VirtualClock()
+
     def settings(self, env: Mapping[str, str] | None = None) -> ProviderSettings:
         return ProviderSettings(name="contract", env=dict(self.env if env is None else env))
 
@@ -134,7 +142,7 @@ class ProviderContract:
             self.provider_class,
             settings=self.settings(chosen),
             transport=transport if transport is not None else self.make_transport(),
-            clock=kwargs.pop("clock", None) or VirtualClock(),
+            clock=kwargs.pop("clock", None) or self.clock,
             env=chosen,
             timeout=self.timeout,
             **kwargs,

@@ -12,8 +12,8 @@ video from a CDN host that must see no credentials, and injects scripted faults:
     from framecast.testing import VirtualClock
     from framecast_kling.testing import KlingFake, business_error, reset_after
 
-    clock = VirtualClock()   # the runner's waits; tokens are signed and checked in real time
-    fake = KlingFake()
+    clock = VirtualClock()   # the runner's waits; tokens are signed and checked on it too
+    fake = KlingFake(clock=clock.time)
     fake.inject("create", business_error(1303), reset_after())   # throttled, then lost answer
     settings = ProviderSettings(name="kling", env=KlingFake.ENV)
     async with Runner("kling", settings=settings, clock=clock,

@@ -115,6 +115,12 @@ class KlingFake:
         """Distinct valid JWTs the server accepted."""
         return len(self._tokens)
 
+    def use_clock(self, clock: Callable[[], float]) -> KlingFake:
+        """Check tokens on ``clock`` (seconds since the epoch) from now on: the runner's
+        ``clock.time`` when the runner runs in virtual time, as the provider signs on it."""
+        self._clock = clock
+        return self
+
     def now(self) -> float:
         """The server's clock (the injected clock plus ``server_offset``)."""
         return self._clock() + self.server_offset

@@ -69,6 +69,13 @@ IMAGE = ImageConstraints(
 #: tokens: no local limit is set, the server checks it.
 PROMPT_TOKENS = 1024
 
+#: Where the prices below come from, and when they were read there.
+PRICE_SOURCE = (
+    "https://ai.google.dev/gemini-api/docs/pricing (Last updated 2026-09-24), as quoted by a "
+    "third party on 2026-09-28"
+)
+PRICES_AS_OF = "2026-09-28"
+
 _OPTIONS_COMMON = (
     OptionSpec(
         name="person_generation",
@@ -117,7 +124,8 @@ class VeoModel:
             name="resolution",
             choices=self.resolutions,
             default="720p",
-            doc="Output resolution; 1080p and 4k are 8 s only.",
+            doc=f"Output resolution; {' and '.join(self.resolutions[1:])} "
+            f"{'are' if len(self.resolutions) > 2 else 'is'} 8 s only.",
         )
         prices = ", ".join(f"{r} {p:.2f}" for r, p in self.prices.items())
         return ModelInfo(

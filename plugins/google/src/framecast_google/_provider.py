@@ -21,6 +21,7 @@ import httpx
 from framecast import (
     CameraPlan,
     Classification,
+    ConfigurationError,
     CostEstimate,
     GenerationRequest,
     ImageRef,
@@ -41,11 +42,16 @@ from framecast import (
 )
 
 from ._models import (
+    DEFAULT_DURATION,
     DEFAULT_MODELS,
+    DURATIONS,
     EIGHT_SECONDS_ONLY_RESOLUTIONS,
     FIRST_LAST_DEFAULT_DURATION,
     MAX_REFERENCE_IMAGES,
+    MODELS,
     PERSON_GENERATION,
+    PRICE_SOURCE,
+    PRICES_AS_OF,
     VeoModel,
     get_model,
     model_infos,
@@ -169,7 +175,7 @@ class GoogleProvider(Provider):
         if resolution not in veo.resolutions:
             raise UnsupportedOption(
                 f"resolution {resolution!r}: {veo.name} offers {', '.join(veo.resolutions)}",
-                field="resolution",
+                field="options.resolution",
                 value=resolution,
                 allowed=list(veo.resolutions),
             )
@@ -189,7 +195,7 @@ class GoogleProvider(Provider):
             raise UnsupportedOption(
                 f"person_generation {person!r} is not taken with {mode.value} requests; "
                 f"allowed: {', '.join(PERSON_GENERATION[mode])}",
-                field="person_generation",
+                field="options.person_generation",
                 value=person,
                 allowed=list(PERSON_GENERATION[mode]),
             )
@@ -247,7 +253,7 @@ class GoogleProvider(Provider):
         price = veo.prices.get(resolution)
         if price is None:
             return None  # prepare refuses it, with its own message
-        seconds = int(request.duration or _default_duration(request, resolution))
+        seconds = int(request.duration or _default_duration(request))
         return CostEstimate(
             amount=round(price * seconds, 4),
             currency="USD",
@@ -255,8 +261,10 @@ class GoogleProvider(Provider):
             unit_name="seconds",
             formula=f"{price:.2f} USD/s ({veo.name}, {resolution}, audio included) x {seconds} s"
             " (Gemini API pricing, last updated 2026-09-24; blocked videos are not charged)",
-            # Quoted from Google's pricing page by a third party on 2026-09-28.
+            # Quoted from Google's pricing page by a third party, not read there directly.
             confidence="secondary",
+            source=PRICE_SOURCE,
+            as_of=PRICES_AS_OF,
         )
 
     def _options(self, request: GenerationRequest) -> dict[str, Any]:
@@ -274,8 +282,13 @@ class GoogleProvider(Provider):
                 key = value
                 break
         if key is None:
-            self.settings.require(*CREDENTIAL_VARIABLES, purpose="Gemini API key")
-        assert key is not None
+            names = " or ".join(CREDENTIAL_VARIABLES)
+            raise ConfigurationError(
+                f"{self.settings.name}: no credential (Gemini API key): set {names} in the "
+                "environment (GOOGLE_API_KEY wins when both are set); create a key at "
+                "https://ai.google.dev/gemini-api/docs/api-key",
+                details={"variables": list(CREDENTIAL_VARIABLES)},
+            )
         return GoogleKeyAuth(key, base_url=self.base_url, official_hosts=OFFICIAL_HOSTS)
 
     def classify(self, response: httpx.Response, phase: str) -> Classification | None:
@@ -286,14 +299,15 @@ class GoogleProvider(Provider):
         reasons = error_reasons(error)
         variables = " or ".join(CREDENTIAL_VARIABLES)
         # Google answers a bad key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID.
-        if status in (401, 403) or word in ("UNAUTHENTICATED", "PERMISSION_DENIED") or (
-            reasons & {"API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED"}
+        if (
+            status in (401, 403)
+            or word in ("UNAUTHENTICATED", "PERMISSION_DENIED")
+            or (reasons & {"API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED"})
         ):
             return Classification(
                 Outcome.AUTHENTICATION,
                 code=word or None,
-                message=f"Google refused the API key (HTTP {status}): {message}; "
-                f"check {variables}",
+                message=f"Google refused the API key (HTTP {status}): {message}; check {variables}",
             )
         if status == 429 or word == "RESOURCE_EXHAUSTED":
             wait = parse_retry_after(response.headers.get("retry-after"))
@@ -377,6 +391,7 @@ def _provider_info() -> ProviderInfo:
         output_url_lifetime=OUTPUT_URL_LIFETIME,
         output_needs_auth=True,
         suggested_max_running_tasks=SUGGESTED_MAX_RUNNING_TASKS,
+        contract_version=2,
     )
 
 
@@ -400,24 +415,17 @@ def _known(name: str) -> VeoModel:
 
 
 def _live() -> list[VeoModel]:
-    from ._models import MODELS
-
     return [m for m in MODELS if not m.withdrawn]
 
 
-def _default_duration(request: GenerationRequest, resolution: str) -> int:
-    del resolution
+def _default_duration(request: GenerationRequest) -> int:
     if request.mode is Mode.FIRST_LAST:
         return FIRST_LAST_DEFAULT_DURATION
-    from ._models import DEFAULT_DURATION
-
     return DEFAULT_DURATION
 
 
 def _duration(request: GenerationRequest, veo: VeoModel, resolution: str) -> int:
-    seconds = int(request.duration or _default_duration(request, resolution))
-    from ._models import DURATIONS
-
+    seconds = int(request.duration or _default_duration(request))
     if seconds not in DURATIONS:
         raise UnsupportedOption(
             f"duration {seconds}: {veo.name} takes 4, 6 or 8 seconds",
@@ -441,4 +449,3 @@ def _duration(request: GenerationRequest, veo: VeoModel, resolution: str) -> int
             allowed=[8],
         )
     return seconds
-

@@ -30,7 +30,7 @@ __all__ = [
 #: The Gemini API version the SDK uses for Veo (``_api_client.py``).
 API_VERSION = "v1beta"
 #: An operation name as the create answer gives it: ``models/{model}/operations/{id}``.
-_OPERATION = re.compile(r"^models/([A-Za-z0-9._-]+)/operations/([A-Za-z0-9_-]+)$")
+_OPERATION = re.compile(r"^models/([A-Za-z0-9][A-Za-z0-9._-]*)/operations/([A-Za-z0-9_-]+)$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 #: An operation's ``error`` is a ``google.rpc.Status``: a gRPC code number, not a word.
 _GRPC_WORDS = {

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -91,7 +91,9 @@ _PARAMETERS = frozenset(
      "negativePrompt", "enhancePrompt"}
 )  # fmt: skip
 _INSTANCE = frozenset({"prompt", "image", "lastFrame", "referenceImages"})
-_RESPONSE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
+_RESPONSE_TYPE = (
+    "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
+)
 
 
 @attrs.define
@@ -371,7 +373,7 @@ def _error(
     word: str,
     message: str,
     *,
-    details: list[Mapping[str, Any]] | None = None,
+    details: Sequence[Mapping[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
     error: dict[str, Any] = {"code": status, "message": message, "status": word}

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from framecast import (
+    ConfigKey,
     ImageConstraints,
     ImageRef,
     Mode,
@@ -104,6 +105,7 @@ def provider_info() -> ProviderInfo:
     )
     return ProviderInfo(
         name=NAME,
+        config_keys=(ConfigKey("cache_dir", "str", doc="a folder path"),),
         display_name="Offline preview",
         contract_version=2,
         offline=True,

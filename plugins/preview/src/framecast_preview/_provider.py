@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -352,7 +351,7 @@ class PreviewProvider:
                 "body": body,
                 "idempotency_key": key,
                 "fingerprint": prepared.fingerprint(),
-                "created_at": time.time(),
+                "created_at": self.settings.time_source.time(),
             },
         )
 
@@ -426,16 +425,14 @@ class PreviewProvider:
         pid = _store.worker_pid(folder, state)
         if pid is None:
             # Spawned but the pid not yet written: give it a moment before calling it dead.
-            created = (folder / _store.REQUEST_FILE).stat().st_mtime
-            return time.time() - created < START_GRACE
+            return _store.age(folder / _store.REQUEST_FILE) < START_GRACE
         if _store.is_worker_alive(pid, folder):
             return True
         if state is not None and isinstance(state.get("pid"), int):
             return False  # the worker announced itself with this pid, and it is gone
         # Only the spawner's pid file so far: between fork and exec the new worker still
         # shows the spawner's command line. A young task whose process runs is starting.
-        created = (folder / _store.REQUEST_FILE).stat().st_mtime
-        return time.time() - created < START_GRACE and _store.is_running(pid)
+        return _store.age(folder / _store.REQUEST_FILE) < START_GRACE and _store.is_running(pid)
 
     @hookimpl
     async def cancel(self, handle: TaskHandle, http: httpx.AsyncClient, delete: bool) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from framecast import ProviderError, TaskHandle, TaskNotFound, TaskState, TaskStatus
+from framecast import TaskHandle, TaskNotFound, TaskState, TaskStatus, status_from_word
 
 from . import _store
 
 __all__ = ["died", "task_state"]
 
-STATUS_WORDS = {status.value: status for status in TaskStatus}
+#: The words the worker writes (it never throttles).
+STATUS_WORDS = {s.value: s for s in TaskStatus if s is not TaskStatus.THROTTLED}
 
 
 def died(folder: Path, state: dict[str, Any] | None) -> TaskState:
@@ -35,15 +36,7 @@ def died(folder: Path, state: dict[str, Any] | None) -> TaskState:
 
 
 def task_state(handle: TaskHandle, folder: Path, state: dict[str, Any]) -> TaskState:
-    word = state.get("status")
-    status = STATUS_WORDS.get(word) if isinstance(word, str) else None
-    if status is None or status is TaskStatus.THROTTLED:
-        raise ProviderError(
-            f"preview: task {handle.task_id} has an unknown status {word!r} in "
-            f"{folder / _store.STATE_FILE}",
-            handle=handle,
-            details={"status": word},
-        )
+    status = status_from_word(state.get("status"), STATUS_WORDS, provider="preview", handle=handle)
     progress = state.get("progress")
     progress = float(progress) if isinstance(progress, (int, float)) else None
     if status is TaskStatus.SUCCEEDED:

@@ -151,6 +151,12 @@ class TaskStore:
 # ---------------------------------------------------------------------- state, per task
 
 
+def age(path: Path) -> float:
+    """Seconds since ``path`` was written, on the file system's clock: the worker is a real
+    process, so its files age in real time whatever clock the runner keeps."""
+    return time.time() - path.stat().st_mtime
+
+
 def write_state(folder: Path, status: str, **fields: Any) -> None:
     state = {"status": status, "updated_at": time.time(), **fields}
     write_json_atomic(folder / STATE_FILE, state)

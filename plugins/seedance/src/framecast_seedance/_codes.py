@@ -98,10 +98,7 @@ def classify_response(response: httpx.Response, phase: str) -> Classification | 
     code, message = error_of(data)
     outcome = outcome_of(code)
     if outcome is None:
-        if code is None and message is None:
-            return None
-        # Unknown code: the HTTP status decides the row, but the user reads the code.
-        return None
+        return None  # an unknown code (or none): the HTTP status decides the row
     if outcome is Outcome.INVALID and phase in ("poll", "cancel") and response.status_code == 404:
         return None  # a task that is gone: the core's NOT_FOUND
     return Classification(outcome=outcome, code=code, message=explain(code, message))

@@ -61,29 +61,48 @@ class Price:
 
     per_million: float
     source: str
+    as_of: str  # when the price was read at its source (YYYY-MM-DD)
     confidence: Confidence
     silent: float | None = None
     flex: float | None = None
 
 
-_BYTEPLUS_PAGE = "docs.byteplus.com/en/docs/ModelArk/1544106, last updated 2026-09-28"
-_UNCONFIRMED = "UNCONFIRMED: integrators' figures, not read from the price list (2026-12)"
+#: BytePlus's model pricing page, "Last updated September 28, 2026", as a third party's
+#: verification log quotes it.
+_BYTEPLUS_PAGE = "https://docs.byteplus.com/en/docs/ModelArk/1544106"
+_BYTEPLUS_DATE = "2026-09-28"
+_UNCONFIRMED = "UNCONFIRMED: integrators' figures, not read from the price list"
+_UNCONFIRMED_DATE = "2026-12-03"  # when these placeholders were written down
 #: Flex ("offline inference") is documented as cheaper; half price is UNCONFIRMED.
 FLEX_FACTOR = 0.5
 
 #: (family, region) -> price.
 PRICES: Mapping[tuple[str, str], Price] = {
-    ("2.0", "intl"): Price(7.0, f"BytePlus ModelArk pricing, {_BYTEPLUS_PAGE}", "secondary"),
-    ("2.0-fast", "intl"): Price(5.6, _UNCONFIRMED, "unconfirmed"),
-    ("1.5-pro", "intl"): Price(2.4, _UNCONFIRMED, "unconfirmed", silent=1.2, flex=FLEX_FACTOR),
-    ("1.0-pro", "intl"): Price(2.5, _UNCONFIRMED, "unconfirmed", flex=FLEX_FACTOR),
-    ("2.0", "cn"): Price(46.0, _UNCONFIRMED, "unconfirmed"),
-    ("2.0-fast", "cn"): Price(37.0, _UNCONFIRMED, "unconfirmed"),
-    ("1.5-pro", "cn"): Price(16.0, _UNCONFIRMED, "unconfirmed", silent=8.0, flex=FLEX_FACTOR),
-    ("1.0-pro", "cn"): Price(15.0, _UNCONFIRMED, "unconfirmed", flex=FLEX_FACTOR),
-    ("1.0-pro-fast", "cn"): Price(4.2, _UNCONFIRMED, "unconfirmed", flex=FLEX_FACTOR),
-    ("1.0-lite-t2v", "cn"): Price(10.0, _UNCONFIRMED, "unconfirmed", flex=FLEX_FACTOR),
-    ("1.0-lite-i2v", "cn"): Price(10.0, _UNCONFIRMED, "unconfirmed", flex=FLEX_FACTOR),
+    ("2.0", "intl"): Price(7.0, _BYTEPLUS_PAGE, _BYTEPLUS_DATE, "secondary"),
+    ("2.0-fast", "intl"): Price(5.6, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed"),
+    ("1.5-pro", "intl"): Price(
+        2.4, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed", silent=1.2, flex=FLEX_FACTOR
+    ),
+    ("1.0-pro", "intl"): Price(
+        2.5, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed", flex=FLEX_FACTOR
+    ),
+    ("2.0", "cn"): Price(46.0, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed"),
+    ("2.0-fast", "cn"): Price(37.0, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed"),
+    ("1.5-pro", "cn"): Price(
+        16.0, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed", silent=8.0, flex=FLEX_FACTOR
+    ),
+    ("1.0-pro", "cn"): Price(
+        15.0, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed", flex=FLEX_FACTOR
+    ),
+    ("1.0-pro-fast", "cn"): Price(
+        4.2, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed", flex=FLEX_FACTOR
+    ),
+    ("1.0-lite-t2v", "cn"): Price(
+        10.0, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed", flex=FLEX_FACTOR
+    ),
+    ("1.0-lite-i2v", "cn"): Price(
+        10.0, _UNCONFIRMED, _UNCONFIRMED_DATE, "unconfirmed", flex=FLEX_FACTOR
+    ),
 }
 
 
@@ -140,9 +159,11 @@ def estimate_cost(
         unit_name="tokens",
         formula=(
             f"{resolution} {shape}, {duration} s x {FPS} fps + 1 frame = {tokens:,} tokens "
-            f"x {per_million:g} {currency}/M{extra}; {price.source}"
+            f"x {per_million:g} {currency}/M{extra}"
         ),
         confidence=price.confidence,
+        source=price.source,
+        as_of=price.as_of,
     )
 
 

@@ -41,7 +41,7 @@ from ._models import (
     model_infos,
 )
 from ._pricing import estimate_cost, reported_cost
-from ._regions import REGIONS, Region, region_of
+from ._regions import REGIONS, Region, region_at, region_of
 from ._wire import CREATE_PATH, TASKS_PATH, build_body, read_json, task_state
 
 __all__ = ["SeedanceProvider"]
@@ -50,6 +50,13 @@ logger = logging.getLogger("framecast_seedance")
 
 NAME = "seedance"
 API_KEY_VARIABLE = "ARK_API_KEY"  # what both official SDKs read
+#: The SDKs' access-key/secret-key variables: refused for video tasks, so only named.
+KEY_PAIR_VARIABLES = (
+    "VOLC_ACCESSKEY",
+    "VOLC_SECRETKEY",
+    "BYTEPLUS_ACCESSKEY",
+    "BYTEPLUS_SECRETKEY",
+)
 BASE_URL_VARIABLE = "SEEDANCE_BASE_URL"
 #: No poll interval is documented; integrators poll every 4-10 s and a 5 s 720p job takes
 #: about 5 minutes (a live one: 288 s), so 5 s between reads loses little.
@@ -109,6 +116,7 @@ class SeedanceProvider:
             output_url_lifetime=OUTPUT_URL_LIFETIME,
             suggested_max_running_tasks=SUGGESTED_MAX_RUNNING_TASKS,
             options=PROVIDER_OPTIONS,
+            contract_version=2,  # estimates name their price's source and date
         )
 
     # ------------------------------------------------------------------ planning (pure)
@@ -175,7 +183,15 @@ class SeedanceProvider:
 
     @hookimpl
     def auth(self) -> httpx.Auth:
-        return BearerAuth(self.settings.require(API_KEY_VARIABLE, purpose="API key"))
+        purpose = "API key"
+        if self.settings.get(API_KEY_VARIABLE) is None:
+            pairs = [v for v in KEY_PAIR_VARIABLES if self.settings.get(v)]
+            if pairs:
+                purpose = (
+                    f"API key; {' and '.join(pairs)} is set, but an access-key/secret-key "
+                    "pair is refused for video tasks: create an API key in the console"
+                )
+        return BearerAuth(self.settings.require(API_KEY_VARIABLE, purpose=purpose))
 
     @hookimpl
     def classify(self, response: httpx.Response, phase: str) -> Classification | None:
@@ -195,7 +211,8 @@ class SeedanceProvider:
     @hookimpl
     async def poll(self, handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
         data = read_json(await http.get(self._task_url(handle, http)), "query task")
-        region = self.region
+        # A handle from the other cloud is billed in that cloud's currency.
+        region = region_at(handle.base_url or str(http.base_url)) or self.region
         family = family_of(str(data.get("model") or handle.model or ""))
         audio = data.get("generate_audio", handle.provider_data.get("generate_audio", True))
         flex = (data.get("service_tier") or handle.provider_data.get("service_tier")) == "flex"

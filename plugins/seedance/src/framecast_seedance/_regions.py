@@ -19,6 +19,7 @@ __all__ = [
     "REGION_CONFIG_KEY",
     "REGION_VARIABLE",
     "Region",
+    "region_at",
     "region_of",
 ]
 
@@ -70,3 +71,9 @@ def region_of(env: Mapping[str, str], config: Mapping[str, Any]) -> Region:
             details={"variables": [REGION_VARIABLE], "allowed": list(REGIONS)},
         )
     return region
+
+
+def region_at(url: str) -> Region | None:
+    """The region whose host ``url`` names (a handle's base URL), else ``None``."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].lower()
+    return next((r for r in REGIONS.values() if r.host == host), None)

@@ -114,9 +114,11 @@ def build_body(
         body["seed"] = request.seed
     for key, value in (camera_plan.native or {}).items():
         body[key] = value
-    if family is None or family.audio:
-        if "generate_audio" in options or family is not None:
-            body["generate_audio"] = bool(options.get("generate_audio", True))
+    if family is not None and family.audio:
+        # Sent explicitly (the server's default is on): the price depends on it.
+        body["generate_audio"] = bool(options.get("generate_audio", True))
+    elif family is None and "generate_audio" in options:  # a model outside the table
+        body["generate_audio"] = bool(options["generate_audio"])
     for name in ("watermark", "service_tier", "callback_url", "execution_expires_after"):
         if options.get(name) is not None:
             body[name] = options[name]
