@@ -283,3 +283,30 @@ async def test_runway_output_on_the_apis_own_origin_is_downloaded_without_the_ke
     downloads = [q for q in late.requests if q.url.path.startswith("/cdn/")]
     assert downloads and all("authorization" not in q.headers for q in downloads)
     assert fake.violations == []
+
+
+# --------------------------------------------------------------------------- event loops
+
+
+@pytest.mark.parametrize("provider", ["runway", "kling"])
+def test_one_runner_driven_by_asyncio_run_twice_makes_two_tasks_and_two_handles(
+    provider: str,
+) -> None:
+    """A runner built once (a sync web app's module-level one) and driven by one
+    ``asyncio.run()`` per request: the second create must not go out on a kept-alive
+    connection of the first, closed loop (the task made, its answer lost)."""
+    import asyncio
+
+    server = runway_server() if provider == "runway" else kling_server()
+    with server as (fake, origin, late):
+        r = runner(provider, origin)
+
+        async def submit() -> Any:
+            return await r.submit(GenerationRequest(prompt="A wave", image=small_png()))
+
+        handles = [asyncio.run(submit()), asyncio.run(submit())]
+        fake = late.fake
+    assert len({h.task_id for h in handles}) == 2
+    assert fake.tasks_created == 2
+    creates = [q for q in late.requests if q.method == "POST" and "/upload" not in q.url.path]
+    assert len(creates) == 2

@@ -10,6 +10,7 @@ The steps (``_pipeline``, ``_submit``, ``_polling``, ``_waiting``, ``_cancel``,
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
@@ -58,19 +59,30 @@ class Session:
     submitted: SubmittedTasks = attrs.field(factory=SubmittedTasks)
     #: Tasks cancelled through this runner: a 404 from their poll means "cancelled".
     cancelled: set[str] = attrs.field(factory=set)
-    _connections: Connections | None = None
+    #: One set of connections per event loop (``None``: used outside any loop).
+    _connections: dict[asyncio.AbstractEventLoop | None, Connections] = attrs.field(factory=dict)
 
     # ------------------------------------------------------------------ connections
 
     def connections(self) -> Connections:
-        if self._connections is None:
+        """This event loop's gate, slots and clients. A connection belongs to the loop
+        that opened it: a runner driven by one ``asyncio.run()`` after another must never
+        write a request on a kept-alive connection of a loop that has ended (the task
+        would be created and its answer lost), so each loop gets its own pool and gate,
+        and those of a closed loop are dropped."""
+        loop = _running_loop()
+        found = self._connections.get(loop)
+        if found is None:
             from ._connections import Connections
 
-            self._connections = Connections(self.plan, auth=lambda: self.hook.auth())
-        return self._connections
+            for other in [k for k in self._connections if k is not None and k.is_closed()]:
+                del self._connections[other]  # its sockets died with it: never reused
+            found = Connections(self.plan, auth=lambda: self.hook.auth())
+            self._connections[loop] = found
+        return found
 
     def existing_connections(self) -> Connections | None:
-        return self._connections
+        return self._connections.get(_running_loop())
 
     def http(self) -> ProviderClient:
         return self.connections().provider_client()
@@ -82,8 +94,13 @@ class Session:
         return await self.connections().ticket()
 
     async def aclose(self) -> None:
-        if self._connections is not None:
-            await self._connections.aclose()
+        """Close this loop's connections (and forget those of loops that have ended)."""
+        loop = _running_loop()
+        for key in list(self._connections):
+            if key is loop or key is None:
+                await self._connections.pop(key).aclose()
+            elif key.is_closed():
+                del self._connections[key]
 
     # ------------------------------------------------------------------ facts
 
@@ -124,6 +141,13 @@ def fetch_policy(
         allow_private=private,
         max_bytes=max_bytes,
     )
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def iso(timestamp: float) -> str:
