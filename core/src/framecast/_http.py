@@ -70,6 +70,7 @@ class GatedTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, gate: FifoGate) -> None:
         self._inner = inner
         self._gate = gate
+        self._traced = speaks_httpcore(inner)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         track = current_submit.get()
@@ -81,7 +82,11 @@ class GatedTransport(httpx.AsyncBaseTransport):
             await self._gate.acquire()
         try:
             if is_create:
-                track.sent = True  # type: ignore[union-attr]
+                assert track is not None
+                if self._traced:
+                    _watch_headers(request, track)  # sent: httpcore began writing them
+                else:
+                    track.sent = True  # a transport of its own: entering it counts as sent
             try:
                 response = await self._inner.handle_async_request(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
@@ -106,6 +111,36 @@ class GatedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def speaks_httpcore(transport: httpx.AsyncBaseTransport) -> bool:
+    """Whether ``transport`` sends through httpcore, whose trace events say when a
+    request's headers begin to be written."""
+    if isinstance(transport, ShardedPool):
+        return all(speaks_httpcore(shard) for shard in transport.shards)
+    return type(transport) is httpx.AsyncHTTPTransport
+
+
+def _watch_headers(request: httpx.Request, track: SubmitTrack) -> None:
+    """Mark the create as sent when httpcore starts writing its headers (the
+    ``send_request_headers.started`` trace event); unmark it when h11 refused to build
+    them (``LocalProtocolError``: an illegal header value, nothing written). Anything
+    earlier (a bad URL, a refused connection) leaves it unsent: no task can exist."""
+    import httpcore
+
+    outer = request.extensions.get("trace")
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event.endswith("send_request_headers.started"):
+            track.sent = True
+        elif event.endswith("send_request_headers.failed") and isinstance(
+            info.get("exception"), httpcore.LocalProtocolError
+        ):
+            track.sent = False
+        if outer is not None:
+            await outer(event, info)
+
+    request.extensions = {**request.extensions, "trace": trace}
 
 
 class ProviderClient(httpx.AsyncClient):

@@ -17,6 +17,7 @@ import attrs
 from ._errors import (
     AccountError,
     AuthenticationError,
+    ConfigurationError,
     FramecastError,
     GenerationFailed,
     ProviderError,
@@ -79,6 +80,14 @@ def _classify_unredacted(
     if phase != "submit":
         return Classification(outcome=Outcome.TRANSIENT, message=message)
     if not sent:
+        if isinstance(exc, (httpx.LocalProtocolError, httpx.UnsupportedProtocol)):
+            # Refused here, before a byte was written (an illegal header value, a URL
+            # without a scheme): retrying cannot help, and no task exists.
+            raise ConfigurationError(
+                f"{session.provider_name}: the submit could not be sent ({message}); "
+                "nothing reached the server, so no task exists. Check the provider's "
+                "settings (credentials, base URL)"
+            ) from None
         if isinstance(exc, httpx.HTTPError):
             return Classification(outcome=Outcome.RETRY, message=message)
         raise ProviderError(

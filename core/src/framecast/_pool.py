@@ -69,6 +69,10 @@ class ShardedPool(httpx.AsyncBaseTransport):
         self._timer_loop: asyncio.AbstractEventLoop | None = None
 
     @property
+    def shards(self) -> tuple[httpx.AsyncBaseTransport, ...]:
+        return tuple(self._shards)
+
+    @property
     def allowed(self) -> int:
         """How many requests may be in flight now; about the connections the pool keeps."""
         return self._allowed

@@ -206,8 +206,27 @@ def _base_url(info: ProviderInfo, settings: ProviderSettings, explicit: bool) ->
         url = settings.base_url or from_env
     else:  # settings.base_url came from the config file, which the environment beats
         url = from_env or settings.base_url
-    url = url or info.default_base_url
-    return url.rstrip("/")
+    url = (url or info.default_base_url).rstrip("/")
+    _check_base_url(info, settings, url)
+    return url
+
+
+def _check_base_url(info: ProviderInfo, settings: ProviderSettings, url: str) -> None:
+    """A provider reached over HTTP needs an ``http://`` or ``https://`` base URL with a
+    host: anything else fails before a byte is sent, so it is a ``ConfigurationError``
+    now, never a submit that "may have created the task"."""
+    if not info.default_base_url.startswith(("http://", "https://")):
+        return  # a local provider: its base URL is its own business
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return
+    variable = next((v for v in info.base_url_variables if settings.env.get(v)), None)
+    source = variable or "base_url"
+    raise ConfigurationError(
+        f"{source} must be an http:// or https:// URL with a host, got {url!r}; nothing "
+        f"was sent. Set it like {info.default_base_url}",
+        details={"variables": [variable] if variable else [], "value": url},
+    )
 
 
 def is_official(info: ProviderInfo, url: str) -> bool:
