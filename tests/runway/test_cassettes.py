@@ -22,7 +22,7 @@ from framecast import (
     TaskHandle,
     TaskStatus,
 )
-from framecast.testing import cassette_config
+from framecast.testing import cassette_config, provider_client
 
 from .conftest import FAKE_KEY, prepare, url_image
 
@@ -55,10 +55,8 @@ async def _raise_for_status(response: httpx.Response) -> None:
 
 @pytest.fixture
 async def http(provider) -> AsyncIterator[httpx.AsyncClient]:
-    # Default transport on purpose: the cassette replaces the network.
-    async with httpx.AsyncClient(
-        base_url=BASE_URL, auth=provider.auth(), event_hooks={"response": [_raise_for_status]}
-    ) as client:
+    # The core's own client on httpx's default transport: the cassette replaces the network.
+    async with provider_client(provider, httpx.AsyncHTTPTransport(), base_url=BASE_URL) as client:
         yield client
 
 
