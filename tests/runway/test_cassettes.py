@@ -48,11 +48,6 @@ def vcr_cassette_dir() -> str:
     return str(CASSETTES)
 
 
-async def _raise_for_status(response: httpx.Response) -> None:
-    await response.aread()
-    response.raise_for_status()
-
-
 @pytest.fixture
 async def http(provider) -> AsyncIterator[httpx.AsyncClient]:
     # The core's own client on httpx's default transport: the cassette replaces the network.
@@ -240,8 +235,8 @@ async def test_documented_error_bodies_are_classified(provider, info, cassette, 
                          match_on=["method", "scheme", "host", "port", "path", "query", "body"],
                          filter_headers=["authorization"])  # fmt: skip
     with recorder.use_cassette(cassette, allow_playback_repeats=False) as tape:
-        async with httpx.AsyncClient(
-            base_url=BASE_URL, auth=provider.auth(), event_hooks={"response": [_raise_for_status]}
+        async with provider_client(
+            provider, httpx.AsyncHTTPTransport(), base_url=BASE_URL
         ) as client:
             with pytest.raises(httpx.HTTPStatusError) as caught:
                 await provider.submit(prepared=bunny(provider, info, duration=10), http=client)
