@@ -307,17 +307,7 @@ async def generate(
         if several is not None:
             several.on_attempt = lambda attempt: out.message(attempt_line(attempt))
         if dry_run:
-            prepared = runner.prepare(request)
-            cost = runner.estimate(request)
-            shown = {"provider": runner.provider_name, **prepared.to_dict()}
-            shown["estimate"] = cost.to_dict() if cost is not None else None
-            if several is not None:
-                # Which provider would run it, and why: the order or the ranking.
-                shown["provider"] = several.chosen(request).provider_name
-                shown["choice"] = several.explain(request)
-                out.message(f"framecast: {choice_line(shown['choice'])}")
-            _print_object(out, shown)
-            return 0
+            return _dry_run(command, runner, request)
         estimate = _estimate_or_none(runner, request)
         if request.idempotency_key:
             logged = _claim_key(command, runner, request, estimate)
@@ -340,6 +330,22 @@ async def generate(
             return 0
         command.remember(result.handle)
         return await _finish_result(command, runner, result, out_path)
+
+
+def _dry_run(command: TaskCommand, runner: Runner, request: GenerationRequest) -> int:
+    """``--dry-run``: the wire request and its estimate, nothing sent."""
+    prepared = runner.prepare(request)
+    cost = runner.estimate(request)
+    shown = {"provider": runner.provider_name, **prepared.to_dict()}
+    shown["estimate"] = cost.to_dict() if cost is not None else None
+    several = _several(runner)
+    if several is not None:
+        # Which provider would run it, and why: the order or the ranking.
+        shown["provider"] = several.chosen(request).provider_name
+        shown["choice"] = several.explain(request)
+        command.out.message(f"framecast: {choice_line(shown['choice'])}")
+    _print_object(command.out, shown)
+    return 0
 
 
 def _several(runner: Any) -> Any:
