@@ -180,7 +180,7 @@ def main() -> None:
     import av
     import PIL
 
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     result: dict[str, Any] = {
         "started": started,
         "commit": _commit(),
@@ -193,9 +193,7 @@ def main() -> None:
         "image": os.path.relpath(args.image, ROOT),
         "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
-    result["rows"] = measure(
-        args.image, args.sizes.split(","), moves, args.repeats, args.seconds
-    )
+    result["rows"] = measure(args.image, args.sizes.split(","), moves, args.repeats, args.seconds)
     report = markdown(result)
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
