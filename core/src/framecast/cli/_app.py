@@ -7,7 +7,6 @@ Only click is imported here; each command imports the rest of framecast when it 
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -218,6 +217,8 @@ def _start(json_mode: bool, debug: bool) -> Output:
 def _route_logging(ctx: click.Context, debug: bool) -> None:
     """framecast's warnings (always) or DEBUG records (``--debug``) to stderr, for this
     command only; without it Python would print bare warning text."""
+    import logging  # here, not at module level: ``framecast --help`` never logs
+
     from .._secrets import RedactingFilter
     from ._output import text_stream
 
