@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 
     from ._fetch import FetchPolicy
     from ._http import FifoGate, GateTicket, ProviderClient, SubmitTrack
+    from ._rounds import PollRounds
     from ._submitted import _Claim
 
 __all__ = ["Runner", "SyncRunner", "generate"]
@@ -121,6 +122,16 @@ class _Prepared:
     estimate: CostEstimate | None
     notes: tuple[str, ...]
     needs_fetch: bool = False  # an image URL must be downloaded and fitted at submit
+
+
+#: Outcomes of a status read worth reading again: the task is still there.
+_TRANSIENT_OUTCOMES = (
+    Outcome.TRANSIENT,
+    Outcome.RATE_LIMITED,
+    Outcome.RETRY,
+    Outcome.AMBIGUOUS,
+    Outcome.UNREADABLE,
+)
 
 
 class _Transient(Exception):
@@ -298,6 +309,7 @@ class Runner:
             max_running_tasks = info.suggested_max_running_tasks or 0
         self.max_running_tasks = max_running_tasks
         self._transport = transport
+        self._rounds: PollRounds | None = None
         self._timeouts = (connect_timeout, read_timeout)
         self._client: ProviderClient | None = None
         self._download_client: httpx.AsyncClient | None = None
@@ -1129,26 +1141,14 @@ class Runner:
         try:
             state = await self._hook.poll(handle=handle, http=self._http())
         except FramecastError as exc:
-            if exc.handle is None:
-                exc.handle = handle
-            if isinstance(exc, ProviderError) and "not lost" not in exc.message:
-                # The provider's words say what happened; the user also needs what to do.
-                exc.message = f"{exc.message}. {_UNREADABLE_POLL_ADVICE}"
-                exc.args = (exc.message,)
-            raise
+            raise self._poll_error(exc, handle) from None
         except Exception as exc:
             c = self._classify(exc, "poll", None)
             if c.outcome is Outcome.NOT_FOUND and handle.task_id in self._cancelled:
                 return TaskState(
                     status=TaskStatus.CANCELLED, message="cancelled through this runner"
                 )
-            if c.outcome in (
-                Outcome.TRANSIENT,
-                Outcome.RATE_LIMITED,
-                Outcome.RETRY,
-                Outcome.AMBIGUOUS,
-                Outcome.UNREADABLE,
-            ):
+            if c.outcome in _TRANSIENT_OUTCOMES:
                 raise _Transient(c, exc) from exc
             raise self._error_for(c, handle, phase="poll") from None
         finally:
@@ -1159,6 +1159,16 @@ class Runner:
                 f"{self.provider_name}: poll() returned no TaskState", handle=handle
             )
         return state
+
+    @staticmethod
+    def _poll_error(exc: FramecastError, handle: TaskHandle) -> FramecastError:
+        if exc.handle is None:
+            exc.handle = handle
+        if isinstance(exc, ProviderError) and "not lost" not in exc.message:
+            # The provider's words say what happened; the user also needs what to do.
+            exc.message = f"{exc.message}. {_UNREADABLE_POLL_ADVICE}"
+            exc.args = (exc.message,)
+        return exc
 
     async def wait(
         self,
@@ -1191,6 +1201,8 @@ class Runner:
         started = clock.monotonic()
         deadline = None if limit is None else started + limit
         interval = self._interval_for(handle)
+        rounds = self._poll_rounds(interval)
+        due = started
         polls = 0
         failures = 0
         throttled = 0
@@ -1198,7 +1210,10 @@ class Runner:
         try:
             while True:
                 try:
-                    state = await self._poll_once(handle)
+                    if rounds is None:
+                        state = await self._poll_once(handle)
+                    else:
+                        state, read_at = await self._read_in_round(rounds, handle, due, deadline)
                     failures = 0
                 except _Transient as t:
                     failures += 1
@@ -1207,7 +1222,10 @@ class Runner:
                         interval, self.retry_policy.delay(failures, t.classification.retry_after)
                     )
                     logger.debug("poll of %s failed (%s); retrying", handle.task_id, last_error)
-                    await self._sleep_or_timeout(handle, delay, deadline, limit, last_error)
+                    if rounds is None:
+                        await self._sleep_or_timeout(handle, delay, deadline, limit, last_error)
+                    else:
+                        due = await self._due_or_timeout(handle, delay, deadline, limit, last_error)
                     continue
                 polls += 1
                 if state.status.is_terminal:
@@ -1220,7 +1238,13 @@ class Runner:
                 else:
                     throttled = 0
                     delay = interval
-                await self._sleep_or_timeout(handle, delay, deadline, limit, state.status.value)
+                if rounds is None:
+                    await self._sleep_or_timeout(handle, delay, deadline, limit, state.status.value)
+                else:  # spaced from the round's start, so its tasks stay together
+                    delay -= self.clock.monotonic() - read_at
+                    due = await self._due_or_timeout(
+                        handle, delay, deadline, limit, state.status.value
+                    )
         except FramecastError as exc:
             if exc.handle is None:
                 exc.handle = handle
@@ -1248,6 +1272,65 @@ class Runner:
                     details={"timeout": limit, "last_status": last},
                 )
         await self.clock.sleep(delay)
+
+    def _poll_rounds(self, interval: float) -> PollRounds | None:
+        """The shared poll rounds of a provider that reads many tasks at once; ``None``
+        (each wait reads on its own) for the others."""
+        if self._rounds is None:
+            if not self._hook.poll_many.get_hookimpls():
+                return None
+            from ._rounds import PollRounds
+
+            self._rounds = PollRounds(self.clock, self._read_batch, window=interval)
+        return self._rounds
+
+    async def _read_in_round(
+        self, rounds: PollRounds, handle: TaskHandle, due: float, deadline: float | None
+    ) -> tuple[TaskState, float]:
+        answer, started = await rounds.read(handle, due, deadline)
+        if answer is None:
+            return await self._poll_once(handle), started
+        if isinstance(answer, _Transient):
+            raise _Transient(answer.classification, answer.cause)
+        if isinstance(answer, FramecastError):
+            raise self._poll_error(answer, handle)
+        return answer, started
+
+    async def _read_batch(self, handles: Sequence[TaskHandle]) -> dict[str, Any]:
+        """One ``poll_many`` call, its failure read as ``poll`` would: a transient one is
+        each task's failed read; any other sends them all to single reads."""
+        try:
+            answers = await self._hook.poll_many(handles=list(handles), http=self._http())
+        except FramecastError:
+            return {}
+        except Exception as exc:
+            c = self._classify(exc, "poll", None)
+            if c.outcome in _TRANSIENT_OUTCOMES:
+                failed = _Transient(c, exc)
+                return {h.task_id: failed for h in handles}
+            return {}
+        if not isinstance(answers, Mapping):
+            return {}
+        return {
+            task_id: answer
+            for task_id, answer in answers.items()
+            if isinstance(answer, (TaskState, FramecastError))
+        }
+
+    async def _due_or_timeout(
+        self,
+        handle: TaskHandle,
+        delay: float,
+        deadline: float | None,
+        limit: float | None,
+        last: str,
+    ) -> float:
+        """When the next read is due (``delay`` from now); a ``TaskTimeout`` as
+        ``_sleep_or_timeout`` would raise it when that is past the deadline."""
+        delay = max(0.0, delay)
+        if deadline is not None and deadline - self.clock.monotonic() < delay:
+            await self._sleep_or_timeout(handle, delay, deadline, limit, last)
+        return self.clock.monotonic() + delay
 
     def _interval_for(self, handle: TaskHandle) -> float:
         base = handle.base_url or self.base_url
