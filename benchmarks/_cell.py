@@ -31,6 +31,7 @@ CLIENTS = (
     "framecast-aiohttp",
     "framecast-1pool",
     "framecast-eager",
+    "framecast-before",
     "raw",
     "raw-gated",
     "raw-aiohttp-gated",
@@ -63,7 +64,7 @@ class _Gate:
     """framecast's FIFO gate around each request, or nothing (``size <= 0``)."""
 
     def __init__(self, size: int) -> None:
-        from framecast._http import FifoGate
+        from framecast._gate import FifoGate
 
         self.gate = FifoGate(size)
 
@@ -105,7 +106,7 @@ async def _framecast(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
         )
     if eager:
-        from framecast._http import default_transport
+        from framecast._pool import default_transport
 
         # The sharded pool opening a connection for every request the gate admits, as it
         # did before the connection ramp (docs/performance.md, fix 2).
@@ -207,6 +208,18 @@ async def _sdk(base_url: str, gate_size: int) -> tuple[TaskFactory, Callable[[],
     return task, client.close
 
 
+def _use_before_tree() -> None:
+    """framecast as another checkout has it (``run.py --before DIR``): its core and Runway
+    plugin go first on the path, so the same cell measures the older code side by side."""
+    tree = os.environ.get("BENCH_BEFORE_TREE")
+    if not tree:
+        raise SystemExit("framecast-before needs run.py --before DIR (a checkout to compare)")
+    for src in ("runway_plugin/src", "core/src"):
+        sys.path.insert(0, os.path.join(tree, src))
+    for name in [m for m in sys.modules if m.split(".")[0] in ("framecast", "framecast_runway")]:
+        del sys.modules[name]
+
+
 async def _make(client: str, base_url: str, gate: int) -> tuple[TaskFactory, Callable[[], Any]]:
     if client in ("framecast", "framecast-aiohttp"):
         return await _framecast(base_url, aiohttp=client.endswith("aiohttp"))
@@ -214,6 +227,9 @@ async def _make(client: str, base_url: str, gate: int) -> tuple[TaskFactory, Cal
         return await _framecast(base_url, aiohttp=False, single_pool=True)
     if client == "framecast-eager":
         return await _framecast(base_url, aiohttp=False, eager=True)
+    if client == "framecast-before":
+        _use_before_tree()
+        return await _framecast(base_url, aiohttp=False)
     if client.startswith("raw"):
         return await _raw(
             base_url, gate if client.endswith("gated") else 0, aiohttp="aiohttp" in client

@@ -66,6 +66,7 @@ def ratios(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "framecast-aiohttp",
             "framecast-1pool",
             "framecast-eager",
+            "framecast-before",
         ):
             theirs = by_cell.get((other, n))
             if theirs is None:
@@ -95,7 +96,7 @@ def paired_ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for n in sorted({n for _, n in by_cell}):
         ours = by_cell.get(("framecast", n), [])
         row: dict[str, Any] = {"n": n}
-        for other in ("raw-gated", "sdk-gated"):
+        for other in ("raw-gated", "sdk-gated", "framecast-before"):
             theirs = by_cell.get((other, n), [])
             values = [
                 a["cpu_ms_per_task"] / b["cpu_ms_per_task"]
@@ -203,6 +204,7 @@ def markdown(result: dict[str, Any]) -> str:
         ("framecast-aiohttp", "framecast (httpx transport, sharded) / framecast-aiohttp"),
         ("framecast-1pool", "framecast (sharded pool) / framecast-1pool (one wide pool)"),
         ("framecast-eager", "framecast (connection ramp) / framecast-eager (all at once)"),
+        ("framecast-before", "framecast (this tree) / framecast-before (run.py --before)"),
     ):
         key = f"cpu_vs_{other}"
         if all(row.get(key) == "not run" for row in result["ratios"]):

@@ -29,16 +29,20 @@ def _aiohttp_by_default(self: httpx.AsyncClient, *args: Any, **kwargs: Any) -> A
 @pytest.fixture(autouse=True)
 def _aiohttp_transport(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(httpx.AsyncClient, "_init_transport", _aiohttp_by_default)
-    import framecast._runner
+    import attrs
+    import framecast._connections
 
-    original_http = framecast._runner.Runner._http
+    original_client = framecast._connections.Connections.provider_client
 
-    def runner_http(self: Any) -> Any:
+    def provider_client(self: Any) -> Any:
         # The runner builds its inner transport itself; give it the aiohttp one instead.
-        if self._client is None and self._transport is None:
-            self._transport = AiohttpTransport(
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        if self._client is None and self.plan.transport is None:
+            self.plan = attrs.evolve(
+                self.plan,
+                transport=AiohttpTransport(
+                    limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+                ),
             )
-        return original_http(self)
+        return original_client(self)
 
-    monkeypatch.setattr(framecast._runner.Runner, "_http", runner_http)
+    monkeypatch.setattr(framecast._connections.Connections, "provider_client", provider_client)

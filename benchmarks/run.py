@@ -197,6 +197,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="repeats of the ungated baselines (raw, sdk) at N >= 10,000, which take minutes "
         "each and are outside the targets (default: --repeats)",
     )
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="another checkout of framecast: adds the framecast-before cells, the same "
+        "client on that tree's core and Runway plugin, interleaved with this tree's",
+    )
     parser.add_argument("--stall-after", type=float, default=60.0, help="seconds")
     parser.add_argument("--startup-repeats", type=int, default=10)
     parser.add_argument("--no-startup", action="store_true")
@@ -219,6 +225,11 @@ def main(argv: list[str] | None = None) -> None:
     clients = [c for c in args.clients.split(",") if c]
     if args.transport:
         clients += [c for c in TRANSPORT_CLIENTS if c not in clients]
+    if args.before:
+        os.environ["BENCH_BEFORE_TREE"] = str(Path(args.before).resolve())
+        if "framecast-before" not in clients:
+            clients.insert(clients.index("framecast") + 1 if "framecast" in clients else 0,
+                           "framecast-before")  # fmt: skip
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     result: dict[str, Any] = {
         "started_at": started_at,
@@ -230,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
             "polls": args.polls,
             "gate": args.gate,
             "clients": clients,
+            "before": args.before,
             "stall_after_s": args.stall_after,
             "ungated_repeats_at_10k": args.ungated_repeats,
         },

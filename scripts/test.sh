@@ -47,5 +47,5 @@ echo "== pytest"
 # fake credential, a bearer header or a JWT (tests/_secret_audit.py). Rendering and docs
 # tests log no credentials and are the slow ones, so they are left out of this pass.
 echo "== pytest, secret audit"
-FRAMECAST_SECRET_AUDIT=1 "$PYTHON" -m pytest -q tests/core tests/runway tests/kling tests/seedance tests/luma tests/cli \
+FRAMECAST_SECRET_AUDIT=1 "$PYTHON" -m pytest -q tests/core tests/runway tests/kling tests/seedance tests/luma tests/google tests/cli \
   tests/reliability

@@ -14,7 +14,7 @@ import asyncio
 
 import httpx
 import pytest
-from framecast._http import (
+from framecast._pool import (
     GROW_AFTER_SECONDS,
     SHARD_CONNECTIONS,
     WARM_CONNECTIONS,

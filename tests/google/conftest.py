@@ -58,18 +58,9 @@ def prepare(provider: GoogleProvider, info: ProviderInfo, **fields: Any) -> Prep
     )
 
 
-async def _raise_for_status(response: httpx.Response) -> None:
-    await response.aread()
-    response.raise_for_status()
-
-
 def client(
     provider: GoogleProvider, handler: Any, *, base_url: str = BASE_URL
 ) -> httpx.AsyncClient:
-    """A client like the core's: base URL, the provider's auth, non-2xx raises."""
-    return httpx.AsyncClient(
-        base_url=base_url,
-        transport=httpx.MockTransport(handler),
-        auth=provider.auth(),
-        event_hooks={"response": [_raise_for_status]},
-    )
+    """The core's own client (``framecast.testing.provider_client``): base URL, the
+    provider's auth on its own origin only, non-2xx raises."""
+    return testing.provider_client(provider, handler, base_url=base_url)

@@ -45,13 +45,10 @@ def vcr_cassette_dir() -> str:
 
 @pytest.fixture
 async def http(provider) -> AsyncIterator[httpx.AsyncClient]:
-    async def raise_for_status(response: httpx.Response) -> None:
-        await response.aread()
-        response.raise_for_status()
+    # The core's own client on httpx's default transport: the cassette replaces the network.
+    from framecast.testing import provider_client
 
-    async with httpx.AsyncClient(
-        base_url=BASE_URL, auth=provider.auth(), event_hooks={"response": [raise_for_status]}
-    ) as client:
+    async with provider_client(provider, httpx.AsyncHTTPTransport(), base_url=BASE_URL) as client:
         yield client
 
 

@@ -90,15 +90,22 @@ def submit_factory(provider: str, wire: Wire, origin: str) -> Callable[[str], Ru
 
 
 def start_worker(
-    database: str, worker_id: str, provider: str, env: dict[str, str], *extra: str
+    database: str,
+    worker_id: str,
+    provider: str,
+    env: dict[str, str],
+    *extra: str,
+    stale_after: float = 1.5,
 ) -> subprocess.Popen[str]:
+    """A worker process. ``stale_after`` is generous next to the 0.3 s heartbeat: on a
+    loaded machine a live worker's beat can be late, and a survivor would take it over."""
     full = {k: v for k, v in os.environ.items() if not k.startswith(("RUNWAY", "KLING"))}
     full.update(env, FRAMECAST_POLL_INTERVAL="0.05")
     full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full.get("PYTHONPATH")]))
     process = subprocess.Popen(
         [sys.executable, "-m", "framecast_jobs", "worker", "--database", database,
          "--worker-id", worker_id, "--provider", provider, "--heartbeat", "0.3",
-         "--stale-after", "1.5", "--poll-chunk", "2", *extra],
+         "--stale-after", str(stale_after), "--poll-chunk", "2", *extra],
         env=full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip

@@ -49,10 +49,10 @@ async def _raise_for_status(response: httpx.Response) -> None:
 
 @pytest.fixture
 async def http(provider) -> AsyncIterator[httpx.AsyncClient]:
-    # Default transport on purpose: the cassette replaces the network.
-    async with httpx.AsyncClient(
-        base_url=AG, auth=provider.auth(), event_hooks={"response": [_raise_for_status]}
-    ) as client:
+    # The core's own client on httpx's default transport: the cassette replaces the network.
+    from framecast.testing import provider_client
+
+    async with provider_client(provider, httpx.AsyncHTTPTransport(), base_url=AG) as client:
         yield client
 
 

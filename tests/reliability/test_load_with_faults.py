@@ -186,6 +186,7 @@ class JobFaults:
         self.requests = 0
         self.single_reads = 0  # status reads of one task
         self.list_reads = 0  # task list pages (batch status reads)
+        self.paused: set[str] = set()  # tasks whose list entries read "paused"
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
@@ -225,7 +226,7 @@ class JobFaults:
             kind = whole[min(whole, key=lambda t: self.job_of_task[t])]
             return POLL_FAULTS["kling"][kind][0]()(request, self._serve)
         response = self._serve(request)
-        if not planned:
+        if not planned and not self.paused.intersection(shown):
             return response
         body = json.loads(response.read())
         entries = []
@@ -235,6 +236,9 @@ class JobFaults:
                 continue  # still pending: the single read of this task meets it
             if kind == "unknown status":
                 del self.pending[self.job_of_task[entry["task_id"]]]
+                self.paused.add(entry["task_id"])
+            if entry["task_id"] in self.paused:
+                # Every later page too: this page may serve a round the task is not in.
                 entry["task_status"] = "paused"
             entries.append(entry)
         body["data"] = entries

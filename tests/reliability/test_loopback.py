@@ -283,3 +283,91 @@ async def test_runway_output_on_the_apis_own_origin_is_downloaded_without_the_ke
     downloads = [q for q in late.requests if q.url.path.startswith("/cdn/")]
     assert downloads and all("authorization" not in q.headers for q in downloads)
     assert fake.violations == []
+
+
+# --------------------------------------------------------------------------- event loops
+
+
+@pytest.mark.parametrize("provider", ["runway", "kling"])
+def test_one_runner_driven_by_asyncio_run_twice_makes_two_tasks_and_two_handles(
+    provider: str,
+) -> None:
+    """A runner built once (a sync web app's module-level one) and driven by one
+    ``asyncio.run()`` per request: the second create must not go out on a kept-alive
+    connection of the first, closed loop (the task made, its answer lost)."""
+    import asyncio
+
+    server = runway_server() if provider == "runway" else kling_server()
+    with server as (fake, origin, late):
+        r = runner(provider, origin)
+
+        async def submit() -> Any:
+            return await r.submit(GenerationRequest(prompt="A wave", image=small_png()))
+
+        handles = [asyncio.run(submit()), asyncio.run(submit())]
+        fake = late.fake
+    assert len({h.task_id for h in handles}) == 2
+    assert fake.tasks_created == 2
+    creates = [q for q in late.requests if q.method == "POST" and "/upload" not in q.url.path]
+    assert len(creates) == 2
+
+
+# --------------------------------------------------------------------------- local faults
+
+
+@pytest.mark.parametrize("provider", ["runway", "kling"])
+def test_a_base_url_without_a_scheme_is_refused_before_anything_is_sent(provider: str) -> None:
+    """``RUNWAYML_BASE_URL=127.0.0.1:8080`` cannot reach any server: a
+    ``ConfigurationError`` naming the variable (exit 2), never "may have created the task"."""
+    from framecast import ConfigurationError, exit_code_for
+
+    server = runway_server() if provider == "runway" else kling_server()
+    with server as (_fake, origin, late):
+        bare = origin.removeprefix("http://")
+        with pytest.raises(ConfigurationError) as caught:
+            runner(provider, bare)
+    variable = "RUNWAYML_BASE_URL" if provider == "runway" else "KLING_BASE_URL"
+    assert variable in caught.value.message and "nothing was sent" in caught.value.message
+    assert exit_code_for(caught.value) == 2
+    assert late.requests == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("headers", "error", "sent"),
+    [
+        ({"authorization": "Bearer key\n"}, httpx.LocalProtocolError, False),  # h11 refuses
+        ({}, None, True),
+    ],
+    ids=["header h11 refuses: not sent", "headers written: sent"],
+)
+async def test_a_create_counts_as_sent_once_httpcore_starts_writing_its_headers(
+    headers: dict[str, str], error: type[Exception] | None, sent: bool
+) -> None:
+    """Sent is observable: httpcore's ``send_request_headers`` began (and h11 did not
+    refuse to build them). A refused connection or an illegal header is never sent."""
+    from framecast._gate import FifoGate
+    from framecast._http import GatedTransport, SubmitTrack, current_submit
+    from framecast._pool import default_transport
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={})
+
+    with serve(answer) as origin:
+        for url, expect_error, expect_sent in (
+            (f"{origin}/v1/create", error, sent),
+            ("http://127.0.0.1:1/v1/create", httpx.ConnectError, False),
+        ):
+            track = SubmitTrack("POST", "/v1/create")
+            token = current_submit.set(track)
+            transport = GatedTransport(default_transport(100), FifoGate(10))
+            try:
+                async with httpx.AsyncClient(transport=transport) as client:
+                    if expect_error is None:
+                        await client.post(url, headers=headers)
+                    else:
+                        with pytest.raises(expect_error):
+                            await client.post(url, headers=headers)
+            finally:
+                current_submit.reset(token)
+            assert track.sent is expect_sent, url

@@ -22,7 +22,7 @@ from framecast import (
     TaskHandle,
     TaskStatus,
 )
-from framecast.testing import cassette_config
+from framecast.testing import cassette_config, provider_client
 
 from .conftest import FAKE_KEY, prepare, url_image
 
@@ -48,17 +48,10 @@ def vcr_cassette_dir() -> str:
     return str(CASSETTES)
 
 
-async def _raise_for_status(response: httpx.Response) -> None:
-    await response.aread()
-    response.raise_for_status()
-
-
 @pytest.fixture
 async def http(provider) -> AsyncIterator[httpx.AsyncClient]:
-    # Default transport on purpose: the cassette replaces the network.
-    async with httpx.AsyncClient(
-        base_url=BASE_URL, auth=provider.auth(), event_hooks={"response": [_raise_for_status]}
-    ) as client:
+    # The core's own client on httpx's default transport: the cassette replaces the network.
+    async with provider_client(provider, httpx.AsyncHTTPTransport(), base_url=BASE_URL) as client:
         yield client
 
 
@@ -242,8 +235,8 @@ async def test_documented_error_bodies_are_classified(provider, info, cassette, 
                          match_on=["method", "scheme", "host", "port", "path", "query", "body"],
                          filter_headers=["authorization"])  # fmt: skip
     with recorder.use_cassette(cassette, allow_playback_repeats=False) as tape:
-        async with httpx.AsyncClient(
-            base_url=BASE_URL, auth=provider.auth(), event_hooks={"response": [_raise_for_status]}
+        async with provider_client(
+            provider, httpx.AsyncHTTPTransport(), base_url=BASE_URL
         ) as client:
             with pytest.raises(httpx.HTTPStatusError) as caught:
                 await provider.submit(prepared=bunny(provider, info, duration=10), http=client)

@@ -51,11 +51,11 @@ async def _raise_for_status(response: httpx.Response) -> None:
 
 @pytest.fixture
 async def cn_api() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=CN_BASE,
-        auth=provider_for(CN_ENV).auth(),
-        event_hooks={"response": [_raise_for_status]},
-    ) as client:
+    # The core's own client on httpx's default transport: the cassette replaces the network.
+    from framecast.testing import provider_client
+
+    provider = provider_for(CN_ENV)
+    async with provider_client(provider, httpx.AsyncHTTPTransport(), base_url=CN_BASE) as client:
         yield client
 
 

@@ -80,8 +80,8 @@ _EXPORTS: dict[str, str] = {
     "HOOKSPEC_VERSION": ".hookspecs",
     # running
     "Runner": "._runner",
-    "SyncRunner": "._runner",
-    "generate": "._runner",
+    "SyncRunner": "._sync",
+    "generate": "._sync",
     "compare": "._compare",
     "Failover": "._failover",
     "Attempt": "._failover",
@@ -171,7 +171,8 @@ if TYPE_CHECKING:
     from ._provider import Provider
     from ._ratios import nearest_ratio, parse_ratio, reduced_ratio, same_aspect
     from ._retry import RetryPolicy, parse_retry_after
-    from ._runner import Runner, SyncRunner, generate
+    from ._runner import Runner
     from ._secrets import RedactingFilter, redact, register_secret
     from ._submitted import SubmittedTask, SubmittedTasks
+    from ._sync import SyncRunner, generate
     from .hookspecs import HOOKSPEC_VERSION, hookimpl

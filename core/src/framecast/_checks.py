@@ -2,10 +2,10 @@
 
 Every number a user can give framecast -- a request field, a ``Runner`` argument, a value
 in framecast.toml, an environment variable, a command-line option -- goes through
-``check_number`` (or ``parse_number`` for text), and every text field through
-``check_text``. A refusal is a ``ValidationError`` (request values) or a
-``ConfigurationError`` (settings) naming the field, the value and what is allowed, raised
-before anything is sent.
+``check_number`` (or ``parse_number`` for text), every text field through
+``check_text``, and every credential through ``clean_credential``. A refusal is a
+``ValidationError`` (request values) or a ``ConfigurationError`` (settings) naming the
+field, the value and what is allowed, raised before anything is sent.
 
 NaN compares false with everything, so a plain ``value < 0`` lets it through (a budget or
 a timeout that never triggers); infinities and overflowing literals (``1e400``) break
@@ -21,10 +21,12 @@ from typing import Any
 from ._errors import ConfigurationError, ValidationError
 
 __all__ = [
+    "check_credential",
     "check_number",
     "check_text",
     "check_texts",
     "check_timeout",
+    "clean_credential",
     "describe_range",
     "parse_number",
 ]
@@ -228,3 +230,34 @@ def _fmt(value: float) -> str:
         if value == int(value) and abs(value) < 1e15:
             return str(int(value))
     return repr(value)
+
+
+def clean_credential(variable: str, value: str) -> str:
+    """A credential as read from the environment or a file: surrounding whitespace (a
+    trailing newline of a key read from a file or a mounted secret) stripped, then checked
+    (``check_credential``) and registered for redaction."""
+    from ._secrets import register_secret
+
+    stripped = value.strip()
+    register_secret(stripped, variable)
+    check_credential(variable, stripped)
+    return stripped
+
+
+def check_credential(variable: str, value: str) -> None:
+    """A ``ConfigurationError`` naming ``variable`` (never the value) for a character no
+    HTTP header can carry: a control character, another invisible one, or non-ASCII."""
+    for index, char in enumerate(value):
+        if char == " ":
+            continue
+        if not char.isprintable():
+            what = f"a control character (U+{ord(char):04X})"
+        elif not char.isascii():
+            what = "a non-ASCII character"
+        else:
+            continue
+        raise ConfigurationError(
+            f"{variable} holds {what} at position {index + 1} of {len(value)}: a credential "
+            f"is one line of printable ASCII. Set {variable} again, copied without it",
+            details={"variables": [variable], "position": index + 1},
+        )

@@ -21,10 +21,11 @@ def handle_converter() -> cattrs.Converter:
     return converter
 
 
-def structure_handle(data: Any) -> TaskHandle:
+def structure_handle(data: Any, cls: type[TaskHandle], version_read: int) -> TaskHandle:
+    """``data`` (a handle's JSON object) as ``cls``, checked; ``version_read``: the handle
+    version this framecast reads. (The class comes from the caller: ``_convert`` does not
+    import ``_models`` at run time, which imports it.)"""
     import cattrs
-
-    from ._models import HANDLE_VERSION, TaskHandle
 
     if not isinstance(data, dict):
         raise ValidationError(
@@ -33,14 +34,14 @@ def structure_handle(data: Any) -> TaskHandle:
             value=type(data).__name__,
             allowed="the JSON object a submit printed",
         )
-    version = data.get("version", HANDLE_VERSION)
-    if version != HANDLE_VERSION:
+    version = data.get("version", version_read)
+    if version != version_read:
         raise ValidationError(
             f"handle: version {version!r} is not supported by this framecast "
-            f"(it reads version {HANDLE_VERSION})",
+            f"(it reads version {version_read})",
             field="handle.version",
             value=version,
-            allowed=[HANDLE_VERSION],
+            allowed=[version_read],
         )
     for key in ("provider", "task_id"):
         if not isinstance(data.get(key), str) or not data.get(key):
@@ -51,7 +52,7 @@ def structure_handle(data: Any) -> TaskHandle:
                 allowed="a non-empty string",
             )
     try:
-        return handle_converter().structure(data, TaskHandle)
+        return handle_converter().structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
         messages = (
             "; ".join(cattrs.transform_error(exc))

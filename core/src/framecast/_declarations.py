@@ -271,7 +271,7 @@ class ProviderSettings:
         everywhere (``framecast.register_secret``), and refused as a ``ConfigurationError``
         naming the variable, never the value, if it holds a control or non-ASCII
         character. None set: a ``ConfigurationError`` naming what to set."""
-        from ._secrets import clean_credential
+        from ._checks import clean_credential
 
         for variable in variables:
             value = self.env.get(variable)

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ProviderError, ValidationError
+from ._errors import FramecastError, ProviderError, ValidationError
 from ._images import sniff_media_type
+from ._models import GenerationResult, Output, TaskHandle
+from ._polling import fresh_output, make_output
 
 if TYPE_CHECKING:
-    from ._models import Output, TaskHandle
-    from ._runner import Runner
+    from ._session import Session
 
 _EXPIRED_STATUSES = (401, 403, 404, 410)
 
@@ -67,15 +68,48 @@ def _destination_refusal(dest: Path, name: str) -> Callable[[str], ValidationErr
     return refuse
 
 
+async def download(
+    session: Session,
+    target: GenerationResult | Output | TaskHandle | str,
+    dest: Path,
+    on_progress: Callable[[int, int | None], Any] | None,
+) -> Path:
+    """Save a result's, a task's or a URL's output to ``dest`` (``Runner.download``)."""
+    handle: TaskHandle | None = None
+    if isinstance(target, GenerationResult):
+        handle = target.handle
+        if not target.outputs:
+            raise ValidationError(
+                "the result has no outputs to download",
+                field="result",
+                value=target.status.value,
+                allowed="a SUCCEEDED result",
+            )
+        output = target.outputs[0]
+    elif isinstance(target, TaskHandle):
+        handle = target
+        output = await fresh_output(session, handle)
+    elif isinstance(target, Output):
+        output = target
+    else:
+        output = make_output(session, str(target))
+    try:
+        return await download_output(session, output, dest, handle, on_progress)
+    except FramecastError as exc:
+        if exc.handle is None:
+            exc.handle = handle  # the output is paid for: say which task to fetch it from
+        raise
+
+
 async def download_output(
-    runner: Runner,
+    session: Session,
     output: Output,
     dest: Path,
     handle: TaskHandle | None,
     on_progress: Callable[[int, int | None], Any] | None,
 ) -> Path:
     try:
-        return await _download(runner, output, dest, handle, on_progress)
+        return await _download(session, output, dest, handle, on_progress)
     except OSError as exc:
         # The local disk refused (a parent that is a file, no permission, disk full): the
         # output is still at the provider, so the error carries the task to fetch it from.
@@ -90,22 +124,22 @@ async def download_output(
 
 
 async def _download(
-    runner: Runner,
+    session: Session,
     output: Output,
     dest: Path,
     handle: TaskHandle | None,
     on_progress: Callable[[int, int | None], Any] | None,
 ) -> Path:
     url = output.url
-    if handle is not None and _expired(output, runner):
-        output = await runner._fresh_output(handle)
+    if handle is not None and _expired(output, session):
+        output = await fresh_output(session, handle)
         url = output.url
     if url.startswith("file:"):
-        if not runner._private_ok():
+        if not session.private_ok():
             # Only a local provider (or an emulator) has outputs on this machine; a remote
             # API naming a local file is not followed.
             raise ProviderError(
-                f"refused to copy {url.split('?')[0]!r}: {runner.provider_name} outputs are "
+                f"refused to copy {url.split('?')[0]!r}: {session.provider_name} outputs are "
                 "downloaded, not local files; nothing was written",
                 handle=handle,
             )
@@ -118,16 +152,16 @@ async def _download(
             allowed="https:// or file:// URLs",
         )
     try:
-        return await _fetch_with_retries(runner, url, dest, on_progress, handle)
+        return await _fetch_with_retries(session, url, dest, on_progress, handle)
     except _Expired:
         if handle is None:
             raise ProviderError(
                 f"the output URL has expired or is refused ({url.split('?')[0]}); pass the "
                 "result or handle to download() so a fresh URL can be fetched"
             ) from None
-        fresh = await runner._fresh_output(handle)
+        fresh = await fresh_output(session, handle)
         try:
-            return await _fetch_with_retries(runner, fresh.url, dest, on_progress, handle)
+            return await _fetch_with_retries(session, fresh.url, dest, on_progress, handle)
         except _Expired:
             raise ProviderError(
                 "the provider refused a freshly polled output URL", handle=handle
@@ -148,30 +182,28 @@ class _Retryable(Exception):
 
 
 async def _fetch_with_retries(
-    runner: Runner,
+    session: Session,
     url: str,
     dest: Path,
     on_progress: Callable[[int, int | None], Any] | None,
     handle: TaskHandle | None,
 ) -> Path:
     """``_fetch`` within the retry policy: a paid output is worth another attempt."""
-    policy = runner.retry_policy
-    attempt = 0
-    while True:
-        attempt += 1
+    async for attempt in session.retry_policy.attempts(session.clock):
         try:
-            return await _fetch(runner, url, dest, on_progress)
+            return await _fetch(session, url, dest, on_progress)
         except _Retryable as exc:
-            if attempt >= policy.max_attempts:
+            if attempt.last:
                 raise ProviderError(
-                    f"{exc.message} ({attempt} attempts); the output stays with the provider "
-                    "until its URL expires: download it again later",
+                    f"{exc.message} ({attempt.number} attempts); the output stays with the "
+                    "provider until its URL expires: download it again later",
                     handle=handle,
                 ) from None
-            await runner.clock.sleep(policy.delay(attempt, exc.retry_after))
+            attempt.retry(exc.retry_after, reason=exc.message)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _expired(output: Output, runner: Runner) -> bool:
+def _expired(output: Output, session: Session) -> bool:
     if not output.expires_at:
         return False
     import datetime as dt
@@ -180,23 +212,23 @@ def _expired(output: Output, runner: Runner) -> bool:
         when = dt.datetime.fromisoformat(output.expires_at)
     except ValueError:
         return False
-    return when.timestamp() <= runner.clock.time()
+    return when.timestamp() <= session.clock.time()
 
 
 async def _fetch(
-    runner: Runner, url: str, dest: Path, on_progress: Callable[[int, int | None], Any] | None
+    session: Session, url: str, dest: Path, on_progress: Callable[[int, int | None], Any] | None
 ) -> Path:
     import httpx
 
     from ._fetch import FetchRefused, TooLarge, open_url
 
-    policy = runner.fetch_policy("output")
+    policy = session.fetch_policy("output")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
         try:
-            async with open_url(runner._downloads, url, policy) as response:
+            async with open_url(session.downloads, url, policy) as response:
                 if response.status_code in _EXPIRED_STATUSES:
                     raise _Expired()
                 response.raise_for_status()

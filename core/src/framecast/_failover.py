@@ -225,20 +225,9 @@ class Failover:
                 if exc.code == "CANCELLED" or exc.handle is None:
                     await self._stop(attempts, runner, request, exc)
                     raise
-                charge = _charge(runner, exc, estimate)
-                paid += charge or 0.0
-                await self._record(
-                    attempts,
-                    Attempt(
-                        runner.provider_name,
-                        exc.handle.model,
-                        "failed",
-                        exc.handle.task_id,
-                        cost=charge,
-                        currency=exc.details.get("cost_currency"),
-                        error=exc.message,
-                    ),
-                )
+                failed = _failed(runner, exc, estimate)
+                paid += failed.cost or 0.0
+                await self._record(attempts, failed)
                 continue
             except FramecastError as exc:
                 await self._stop(attempts, runner, request, exc)
@@ -381,6 +370,20 @@ def _provider_of(handle: TaskHandle | Mapping[str, Any] | str | bytes) -> str:
 
 def _refused(runner: Runner, request: GenerationRequest, exc: FramecastError) -> Attempt:
     return Attempt(runner.provider_name, request.model, "refused", error=exc.message)
+
+
+def _failed(runner: Runner, exc: GenerationFailed, estimate: CostEstimate | None) -> Attempt:
+    """The attempt a ``FAILED`` task was, with what it charged (counted in what is paid)."""
+    assert exc.handle is not None
+    return Attempt(
+        runner.provider_name,
+        exc.handle.model,
+        "failed",
+        exc.handle.task_id,
+        cost=_charge(runner, exc, estimate),
+        currency=exc.details.get("cost_currency"),
+        error=exc.message,
+    )
 
 
 def _charge(runner: Runner, exc: GenerationFailed, estimate: CostEstimate | None) -> float | None:

@@ -467,7 +467,7 @@ class TaskHandle:
     def from_dict(cls, data: Any) -> TaskHandle:
         from ._convert import structure_handle
 
-        return structure_handle(data)
+        return structure_handle(data, cls, HANDLE_VERSION)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> TaskHandle:

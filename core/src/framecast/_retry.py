@@ -2,13 +2,26 @@
 
 Providers contribute facts only through ``classify`` (business codes, credit errors) and
 ``auth`` (re-signing); every decision to retry, look up, resubmit or give up is made here.
+
+Every loop that tries again (submit, dedupe lookups, poll, wait, cancel, download) is one
+``RetryPolicy.attempts(clock)`` loop; the only waits the runner makes are the ones it
+schedules:
+
+    async for attempt in policy.attempts(clock):
+        try:
+            return await read_status()
+        except Transient as exc:
+            if attempt.last:
+                raise GaveUp(f"failed {attempt.number} times") from None
+            attempt.retry(exc.retry_after, reason=str(exc))  # back-off, Retry-After honoured
 """
 
 from __future__ import annotations
 
 import email.utils
 import random
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -17,7 +30,16 @@ from ._models import Classification, Outcome
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["RetryPolicy", "backoff", "default_classification", "parse_retry_after"]
+    from ._clock import Clock
+
+__all__ = [
+    "Attempt",
+    "DeadlineReached",
+    "RetryPolicy",
+    "backoff",
+    "default_classification",
+    "parse_retry_after",
+]
 
 #: Doublings past which a back-off stops growing. ``base * 2**n`` overflows a float near
 #: ``n = 1024`` (about a thousand failed polls: hours of 503s, or a day of THROTTLED); 2**64
@@ -53,6 +75,141 @@ class RetryPolicy:
         if retry_after is not None:
             return max(0.0, min(retry_after, self.retry_after_cap))
         return self._rng.uniform(0.0, backoff(self.base, self.cap, attempt - 1))
+
+    def attempts(
+        self,
+        clock: Clock,
+        *,
+        limit: int | Literal["policy"] | None = "policy",
+        deadline: float | None = None,
+    ) -> AsyncIterator[Attempt]:
+        """Attempts, one per iteration, with the wait the previous one scheduled in between.
+
+        ``limit``: how many attempts at most (default ``max_attempts``; ``None``: no limit,
+        as a wait that may run for days). ``deadline`` (on ``clock.monotonic()``): a wait
+        that would end past it sleeps only until it, then raises ``DeadlineReached``. The
+        body ends each attempt by returning, raising, or scheduling the next one with
+        ``retry`` (a failure: the policy's back-off, ``Retry-After`` honoured up to its
+        cap), ``again`` (a failure, no wait), ``pause`` (spacing after a success) or
+        ``slow_down`` (doubling spacing, e.g. while the provider throttles); a body that
+        schedules nothing goes on at once.
+        """
+        count = max(1, self.max_attempts) if limit == "policy" else limit
+        return _Attempts(self, clock, count, deadline)
+
+
+class DeadlineReached(Exception):
+    """The wait an attempt scheduled would end past the ``deadline`` of ``attempts()``;
+    ``reason`` is what the attempt gave for waiting (e.g. the last status or error)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Attempt:
+    """One attempt of a ``RetryPolicy.attempts`` loop: its number and how the next begins."""
+
+    __slots__ = ("_policy", "_state", "number")
+
+    def __init__(self, policy: RetryPolicy, state: _Streaks, number: int) -> None:
+        self._policy = policy
+        self._state = state
+        self.number = number  #: counts from 1
+
+    @property
+    def last(self) -> bool:
+        """No attempt follows this one (the limit is reached)."""
+        return self._state.limit is not None and self.number >= self._state.limit
+
+    @property
+    def failures(self) -> int:
+        """Failed attempts in a row before this one."""
+        return self._state.failures
+
+    def retry(
+        self, retry_after: float | None = None, *, at_least: float = 0.0, reason: str = ""
+    ) -> float:
+        """This attempt failed: wait the back-off for the failures in a row (or the
+        server's ``Retry-After``, capped), at least ``at_least`` seconds. Returns the wait."""
+        state = self._state
+        state.failures += 1
+        return state.schedule(
+            max(at_least, self._policy.delay(state.failures, retry_after)), reason
+        )
+
+    def again(self, reason: str = "") -> None:
+        """This attempt failed, and the next one goes at once (e.g. after lookups)."""
+        self._state.failures += 1
+        self._state.reason = reason
+
+    def pause(self, seconds: float, reason: str = "") -> float:
+        """This attempt succeeded; the next one comes ``seconds`` later."""
+        self._state.failures = 0
+        self._state.throttled = 0
+        return self._state.schedule(seconds, reason)
+
+    def slow_down(self, base: float, cap: float, reason: str = "") -> float:
+        """This attempt was told to slow down: ``base`` doubled for every such answer in a
+        row, at most ``cap``."""
+        state = self._state
+        state.failures = 0
+        state.throttled += 1
+        return state.schedule(backoff(base, cap, state.throttled), reason)
+
+
+@attrs.define
+class _Streaks:
+    limit: int | None
+    failures: int = 0  # failed attempts in a row
+    throttled: int = 0  # slow_down answers in a row
+    wait: float | None = None  # what the attempt just made scheduled
+    reason: str = ""
+
+    def schedule(self, seconds: float, reason: str) -> float:
+        self.wait = seconds
+        self.reason = reason
+        return seconds
+
+
+class _Attempts:
+    """The iterator ``attempts()`` returns (a class, not an async generator: a loop left by
+    ``return`` leaves nothing for the event loop to finalise)."""
+
+    __slots__ = ("_clock", "_deadline", "_number", "_policy", "_state")
+
+    def __init__(
+        self, policy: RetryPolicy, clock: Clock, limit: int | None, deadline: float | None
+    ) -> None:
+        self._policy = policy
+        self._clock = clock
+        self._deadline = deadline
+        self._state = _Streaks(limit=limit)
+        self._number = 0
+
+    def __aiter__(self) -> _Attempts:
+        return self
+
+    async def __anext__(self) -> Attempt:
+        state = self._state
+        if state.limit is not None and self._number >= state.limit:
+            raise StopAsyncIteration
+        if self._number:
+            wait, state.wait = state.wait, None
+            if wait is not None:
+                await _sleep(self._clock, wait, self._deadline, state.reason)
+        self._number += 1
+        return Attempt(self._policy, state, self._number)
+
+
+async def _sleep(clock: Clock, seconds: float, deadline: float | None, reason: str) -> None:
+    if deadline is not None:
+        remaining = deadline - clock.monotonic()
+        if remaining < seconds:
+            if remaining > 0:
+                await clock.sleep(remaining)
+            raise DeadlineReached(reason)
+    await clock.sleep(seconds)
 
 
 def _seconds(attribute: Any, value: Any) -> None:

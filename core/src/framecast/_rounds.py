@@ -67,7 +67,8 @@ class PollRounds:
         """Wait for the round this task joins; return (answer, the round's start time)."""
         loop = asyncio.get_running_loop()
         now = self._clock.monotonic()
-        due = max(due, now)
+        # ``due`` may lie just behind ``now`` (the wait slept until it): tasks of one round
+        # keep the same due time, so they meet again in one round.
         at = self._join(due, latest)
         if at is None:
             at = due
@@ -87,7 +88,7 @@ class PollRounds:
     def _schedule(self, loop: asyncio.AbstractEventLoop, at: float, now: float) -> None:
         bisect.insort(self._times, at)
         self._rounds[at] = _Round(at)
-        timer = loop.create_task(self._run(at, at - now))
+        timer = loop.create_task(self._run(at, max(0.0, at - now)))
         self._timers.add(timer)
         timer.add_done_callback(self._timers.discard)
 

@@ -25,8 +25,6 @@ from typing import Any
 
 __all__ = [
     "RedactingFilter",
-    "check_credential",
-    "clean_credential",
     "redact",
     "redact_data",
     "register_secret",
@@ -193,37 +191,6 @@ def register_headers(headers: Iterable[tuple[str, str]]) -> None:
 
 
 # --------------------------------------------------------------------------- credentials
-
-
-def clean_credential(variable: str, value: str) -> str:
-    """A credential as read from the environment or a file: surrounding whitespace (a
-    trailing newline of a key read from a file or a mounted secret) stripped, then checked
-    (``check_credential``) and registered for redaction."""
-    stripped = value.strip()
-    register_secret(stripped, variable)
-    check_credential(variable, stripped)
-    return stripped
-
-
-def check_credential(variable: str, value: str) -> None:
-    """A ``ConfigurationError`` naming ``variable`` (never the value) for a character no
-    HTTP header can carry: a control character, another invisible one, or non-ASCII."""
-    from ._errors import ConfigurationError
-
-    for index, char in enumerate(value):
-        if char == " ":
-            continue
-        if not char.isprintable():
-            what = f"a control character (U+{ord(char):04X})"
-        elif not char.isascii():
-            what = "a non-ASCII character"
-        else:
-            continue
-        raise ConfigurationError(
-            f"{variable} holds {what} at position {index + 1} of {len(value)}: a credential "
-            f"is one line of printable ASCII. Set {variable} again, copied without it",
-            details={"variables": [variable], "position": index + 1},
-        )
 
 
 # --------------------------------------------------------------------------- logging

@@ -304,12 +304,7 @@ async def generate(
 
     async with command.runner(plugins=[HandleRecorder(submitted)]) as runner:
         if dry_run:
-            prepared = runner.prepare(request)
-            cost = runner.estimate(request)
-            shown = {"provider": runner.provider_name, **prepared.to_dict()}
-            shown["estimate"] = cost.to_dict() if cost is not None else None
-            _print_object(out, shown)
-            return 0
+            return _dry_run(command, runner, request)
         estimate = _estimate_or_none(runner, request)
         if request.idempotency_key:
             logged = _claim_key(command, runner, request, estimate)
@@ -332,6 +327,16 @@ async def generate(
             return 0
         command.remember(result.handle)
         return await _finish_result(command, runner, result, out_path)
+
+
+def _dry_run(command: TaskCommand, runner: Runner, request: GenerationRequest) -> int:
+    """``--dry-run``: the wire request and its estimate, nothing sent."""
+    prepared = runner.prepare(request)
+    cost = runner.estimate(request)
+    shown = {"provider": runner.provider_name, **prepared.to_dict()}
+    shown["estimate"] = cost.to_dict() if cost is not None else None
+    _print_object(command.out, shown)
+    return 0
 
 
 def _estimate_or_none(runner: Runner, request: GenerationRequest) -> CostEstimate | None:

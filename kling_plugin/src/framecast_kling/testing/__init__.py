@@ -29,7 +29,8 @@ with its HTTP status (``created=True`` for a 5xxx behind which the task exists),
 ``expired_token()`` (1004), ``not_yet_valid()`` (1003), ``server_error(500|502|504,
 created=...)``, ``connection_refused()``, ``reset_after()`` / ``read_timeout_after()`` (the
 server acts, the answer is lost), ``malformed(created=...)``, ``truncated(created=...)`` and
-``unknown_status("paused")`` (on a list: every task on the page, or ``task_id=`` one). Clock skew is a constructor argument: ``server_offset=-30``
+``unknown_status("paused")`` (on a list: every task on the page, or ``task_id=`` one).
+Clock skew is a constructor argument: ``server_offset=-30``
 makes the server's clock run 30 s behind the client's, so a token back-dated only 5 s is
 refused with 1003 until the client back-dates further.
 
