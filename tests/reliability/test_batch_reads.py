@@ -30,7 +30,6 @@ async def test_batch_reads_end_every_job_as_single_reads_do_under_faults(
         _single_reads_only(m)
         single = await run_load("kling")
     b, s = batched["faults"], single["faults"]
-    print("reads", b.list_reads, b.single_reads, s.list_reads, s.single_reads)
     # Single reads list only to find a task whose create answer was lost (dedupe).
     assert b.list_reads > s.list_reads
     assert (b.list_reads + b.single_reads) * 10 <= s.list_reads + s.single_reads
