@@ -184,10 +184,18 @@ class JobFaults:
         self.job_of_task: dict[str, int] = {}
         self.creates_by_job: Counter[int] = Counter()
         self.requests = 0
+        self.single_reads = 0  # status reads of one task
+        self.list_reads = 0  # task list pages (batch status reads)
+        self.paused: set[str] = set()  # tasks whose list entries read "paused"
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
+        if self.provider == "kling" and _is_kling_list(request):
+            self.list_reads += 1
+            return self._list(request)
         phase, job = self._locate(request)
+        if phase == "poll" and job is not None:
+            self.single_reads += 1
         if phase == "submit" and job is not None:
             self.creates_by_job[job] += 1
         planned = self.pending.get(job) if job is not None else None
@@ -197,6 +205,52 @@ class JobFaults:
             table = SUBMIT_FAULTS if phase == "submit" else POLL_FAULTS
             return table[self.provider][kind][0]()(request, self._serve)
         return self._serve(request)
+
+    def _list(self, request: httpx.Request) -> httpx.Response:
+        """A Kling task list page: the poll faults planned for the jobs of the tasks it
+        shows meet this read, as a single read would meet them. A fault of the whole answer
+        (5xx, 429, reset, timeout, broken body) fails the page -- every such job on it met
+        its fault; an unknown status word is that entry's; a 404 leaves the entry out, and
+        the job meets it on the single read that follows."""
+        shown = self._page_of(request)
+        planned = {
+            t: self.pending[self.job_of_task[t]][1]
+            for t in shown
+            if self.job_of_task.get(t) in self.pending
+            and self.pending[self.job_of_task[t]][0] == "poll"
+        }
+        whole = {t: k for t, k in planned.items() if k not in ("unknown status", "404/1203")}
+        if whole:
+            for task_id in whole:
+                del self.pending[self.job_of_task[task_id]]
+            kind = whole[min(whole, key=lambda t: self.job_of_task[t])]
+            return POLL_FAULTS["kling"][kind][0]()(request, self._serve)
+        response = self._serve(request)
+        if not planned and not self.paused.intersection(shown):
+            return response
+        body = json.loads(response.read())
+        entries = []
+        for entry in body["data"]:
+            kind = planned.get(entry["task_id"])
+            if kind == "404/1203":
+                continue  # still pending: the single read of this task meets it
+            if kind == "unknown status":
+                del self.pending[self.job_of_task[entry["task_id"]]]
+                self.paused.add(entry["task_id"])
+            if entry["task_id"] in self.paused:
+                # Every later page too: this page may serve a round the task is not in.
+                entry["task_status"] = "paused"
+            entries.append(entry)
+        body["data"] = entries
+        return httpx.Response(response.status_code, json=body, headers=response.headers)
+
+    def _page_of(self, request: httpx.Request) -> list[str]:
+        fake = self.side.fake
+        endpoint = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        page = int(request.url.params.get("pageNum", "1"))
+        size = int(request.url.params.get("pageSize", "30"))
+        tasks = [t.task_id for t in reversed(fake.tasks.values()) if t.endpoint == endpoint]
+        return tasks[(page - 1) * size : page * size]
 
     def _serve(self, request: httpx.Request) -> httpx.Response:
         response = self.side.fake(request)
@@ -218,6 +272,11 @@ class JobFaults:
             path.removeprefix("/v1beta/") if self.provider == "google" else path.rsplit("/", 1)[-1]
         )
         return "poll", self.job_of_task.get(task)  # None: a lookup by key, or a download
+
+
+def _is_kling_list(request: httpx.Request) -> bool:
+    parts = request.url.path.strip("/").split("/")
+    return request.method == "GET" and len(parts) == 3 and parts[:2] == ["v1", "videos"]
 
 
 def _job_of_body(request: httpx.Request) -> int:

@@ -18,9 +18,21 @@ from ._outcomes import classify, error_for
 from ._session import iso
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._rounds import PollRounds
     from ._session import Session
 
-__all__ = ["Transient", "fresh_output", "load_handle", "make_output", "poll", "poll_once"]
+__all__ = [
+    "Transient",
+    "fresh_output",
+    "load_handle",
+    "make_output",
+    "poll",
+    "poll_once",
+    "poll_rounds",
+    "read_in_round",
+]
 
 #: A first guess from the URL; ``download()`` checks the real type by magic bytes.
 _MEDIA_TYPE_BY_SUFFIX = {
@@ -124,13 +136,7 @@ async def poll_once(session: Session, handle: TaskHandle) -> TaskState:
     try:
         state = await session.hook.poll(handle=handle, http=session.http())
     except FramecastError as exc:
-        if exc.handle is None:
-            exc.handle = handle
-        if isinstance(exc, ProviderError) and not exc.message.endswith(UNREADABLE_POLL_ADVICE):
-            # The provider's words say what happened; the user also needs what to do.
-            exc.message = f"{exc.message}. {UNREADABLE_POLL_ADVICE}"
-            exc.args = (exc.message,)
-        raise
+        raise _poll_error(exc, handle) from None
     except Exception as exc:
         c = classify(session, exc, "poll", None)
         if c.outcome is Outcome.NOT_FOUND and handle.task_id in session.cancelled:
@@ -144,6 +150,16 @@ async def poll_once(session: Session, handle: TaskHandle) -> TaskState:
     if not isinstance(state, TaskState):
         raise ProviderError(f"{session.provider_name}: poll() returned no TaskState", handle=handle)
     return state
+
+
+def _poll_error(exc: FramecastError, handle: TaskHandle) -> FramecastError:
+    if exc.handle is None:
+        exc.handle = handle
+    if isinstance(exc, ProviderError) and not exc.message.endswith(UNREADABLE_POLL_ADVICE):
+        # The provider's words say what happened; the user also needs what to do.
+        exc.message = f"{exc.message}. {UNREADABLE_POLL_ADVICE}"
+        exc.args = (exc.message,)
+    return exc
 
 
 def make_output(session: Session, url: str) -> Output:
@@ -167,3 +183,58 @@ async def fresh_output(session: Session, handle: TaskHandle) -> Output:
             handle=handle,
         )
     return make_output(session, state.outputs[0])
+
+
+# ---------------------------------------------------------------------- batch reads
+
+
+def poll_rounds(session: Session, interval: float) -> PollRounds | None:
+    """The session's shared poll rounds when the provider reads many tasks at once
+    (``poll_many``); ``None`` (each wait reads on its own) otherwise."""
+    if session.rounds is None:
+        if not session.hook.poll_many.get_hookimpls():
+            return None
+        from ._rounds import PollRounds
+
+        async def read_batch(handles: Sequence[TaskHandle]) -> dict[str, Any]:
+            return await _read_batch(session, handles)
+
+        session.rounds = PollRounds(session.clock, read_batch, window=interval)
+    return session.rounds
+
+
+async def read_in_round(
+    session: Session, rounds: PollRounds, handle: TaskHandle, due: float, deadline: float | None
+) -> tuple[TaskState, float]:
+    """This task's read in the round it joins: (its state, the round's start). A task the
+    batch did not answer is read on its own, as ``poll_once``."""
+    answer, started = await rounds.read(handle, due, deadline)
+    if answer is None:
+        return await poll_once(session, handle), started
+    if isinstance(answer, Transient):
+        raise Transient(answer.classification, answer.cause)
+    if isinstance(answer, FramecastError):
+        raise _poll_error(answer, handle)
+    return answer, started
+
+
+async def _read_batch(session: Session, handles: Sequence[TaskHandle]) -> dict[str, Any]:
+    """One ``poll_many`` call, its failure read as ``poll``'s would be: a transient one is a
+    failed read of every task passed; any other sends them all to single reads."""
+    try:
+        answers = await session.hook.poll_many(handles=list(handles), http=session.http())
+    except FramecastError:
+        return {}
+    except Exception as exc:  # noqa: BLE001 - classified as poll would classify it
+        c = classify(session, exc, "poll", None)
+        if c.outcome in _TRANSIENT:
+            failed = Transient(c, exc)
+            return {h.task_id: failed for h in handles}
+        return {}
+    if not isinstance(answers, Mapping):
+        return {}
+    return {
+        task_id: answer
+        for task_id, answer in answers.items()
+        if isinstance(answer, (TaskState, FramecastError))
+    }

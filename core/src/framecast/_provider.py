@@ -40,7 +40,8 @@ _HOOK_NAMES = frozenset({*REQUIRED_HOOKS, *OPTIONAL_HOOKS, *OBSERVER_HOOKS})
 class Provider(abc.ABC):
     """Base class for a provider plugin: implement the four abstract hooks, and any of the
     optional ones (``map_ratio``, ``translate_camera``, ``estimate``, ``auth``,
-    ``classify``, ``cancel``, ``find_submitted``) whose default does not fit.
+    ``classify``, ``poll_many``, ``cancel``, ``find_submitted``) whose default does not
+    fit.
 
     The runner constructs it with its ``ProviderSettings``; the constructor must not fail
     for missing credentials (ask for them in ``auth``).

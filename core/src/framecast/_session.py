@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ._http import ProviderClient
     from ._models import ProviderInfo, ProviderSettings
     from ._retry import RetryPolicy
+    from ._rounds import PollRounds
 
 __all__ = ["Limits", "Session", "fetch_policy", "iso"]
 
@@ -59,6 +60,8 @@ class Session:
     submitted: SubmittedTasks = attrs.field(factory=SubmittedTasks)
     #: Tasks cancelled through this runner: a 404 from their poll means "cancelled".
     cancelled: set[str] = attrs.field(factory=set)
+    #: The waits' shared poll rounds, for a provider with ``poll_many`` (``_polling``).
+    rounds: PollRounds | None = None
     #: One set of connections per event loop (``None``: used outside any loop).
     _connections: dict[asyncio.AbstractEventLoop | None, Connections] = attrs.field(factory=dict)
 

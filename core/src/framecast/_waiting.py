@@ -19,7 +19,7 @@ import attrs
 from ._errors import FramecastError, GenerationFailed, TaskTimeout
 from ._models import CostEstimate, GenerationResult, TaskHandle, TaskState, TaskStatus
 from ._observers import notify
-from ._polling import Transient, make_output, poll_once
+from ._polling import Transient, make_output, poll_once, poll_rounds, read_in_round
 from ._retry import DeadlineReached
 
 if TYPE_CHECKING:
@@ -49,15 +49,23 @@ async def wait_for(session: Session, handle: TaskHandle, options: WaitOptions) -
     started = clock.monotonic()
     deadline = None if limit is None else started + limit
     interval = interval_for(session, handle)
+    rounds = poll_rounds(session, interval)
+    due = read_at = started
     polls = 0
     try:
         async for attempt in session.retry_policy.attempts(clock, limit=None, deadline=deadline):
             try:
-                state = await poll_once(session, handle)
+                if rounds is None:
+                    state = await poll_once(session, handle)
+                else:
+                    state, read_at = await read_in_round(session, rounds, handle, due, deadline)
             except Transient as t:
                 last_error = t.classification.message or ""
                 logger.debug("poll of %s failed (%s); retrying", handle.task_id, last_error)
-                attempt.retry(t.classification.retry_after, at_least=interval, reason=last_error)
+                wait = attempt.retry(
+                    t.classification.retry_after, at_least=interval, reason=last_error
+                )
+                due = clock.monotonic() + wait
                 continue
             polls += 1
             if state.status.is_terminal:
@@ -67,9 +75,13 @@ async def wait_for(session: Session, handle: TaskHandle, options: WaitOptions) -
             if state.status is TaskStatus.THROTTLED:
                 base = interval if interval > 0 else 1.0
                 cap = max(THROTTLED_BACKOFF_CAP, interval)
-                attempt.slow_down(base, cap, reason=state.status.value)
-            else:
-                attempt.pause(interval, reason=state.status.value)
+                wait = attempt.slow_down(base, cap, reason=state.status.value)
+            elif rounds is None:
+                wait = attempt.pause(interval, reason=state.status.value)
+            else:  # spaced from the round's start, so the tasks of a round stay together
+                spacing = max(0.0, interval - (clock.monotonic() - read_at))
+                wait = attempt.pause(spacing, reason=state.status.value)
+            due = clock.monotonic() + wait
     except DeadlineReached as reached:
         error = _timed_out(handle, limit, reached.reason)
         await notify(session.hook, "on_failed", handle=handle, error=error)

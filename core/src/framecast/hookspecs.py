@@ -54,6 +54,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     import httpx
 
     from ._errors import FramecastError
@@ -87,9 +89,11 @@ hookspec = pluggy.HookspecMarker("framecast")
 hookimpl = pluggy.HookimplMarker("framecast")
 
 #: Hooks only the provider may implement (a second implementation is refused at load).
-PROVIDER_ONLY_HOOKS = frozenset({"auth", "classify", "submit", "poll", "cancel", "find_submitted"})
+PROVIDER_ONLY_HOOKS = frozenset(
+    {"auth", "classify", "submit", "poll", "poll_many", "cancel", "find_submitted"}
+)
 #: Hooks that must be ``async def``.
-ASYNC_HOOKS = frozenset({"submit", "poll", "cancel", "find_submitted"})
+ASYNC_HOOKS = frozenset({"submit", "poll", "poll_many", "cancel", "find_submitted"})
 #: Observer hooks: every implementation is called.
 OBSERVER_HOOKS = ("on_submitted", "on_progress", "on_finished", "on_failed")
 #: The hooks every provider implements.
@@ -102,6 +106,7 @@ OPTIONAL_HOOKS: dict[str, str] = {
     "estimate": "the price is unknown: estimates are None and a runner with max_cost refuses",
     "auth": "requests carry no credentials",
     "classify": "error answers are read by their HTTP status alone",
+    "poll_many": "every waiting task is read on its own with poll",
     "cancel": "the provider cannot cancel: cancel() raises NotSupported without a request",
     "find_submitted": "no dedupe: an ambiguous submit ends in OutcomeUnknown, never resubmitted",
 }
@@ -233,6 +238,28 @@ async def poll(handle: TaskHandle, http: httpx.AsyncClient) -> TaskState:
     """Required. Read the task's status once and return a ``TaskState`` (status, progress, outputs,
     failure code and message with ``retryable``, reported cost, raw payload). Raise
     ``ProviderError`` for a status word you do not know. Provider-only.
+    """
+
+
+@hookspec(firstresult=True)
+async def poll_many(
+    handles: Sequence[TaskHandle], http: httpx.AsyncClient
+) -> Mapping[str, TaskState | FramecastError]:
+    """Optional; without it: every waiting task is read on its own with ``poll``.
+
+    Read the status of many waiting tasks in few requests (a list endpoint) and return
+    ``{task_id: TaskState}`` for the tasks the answers showed; a ``FramecastError`` as the
+    value (``ProviderError`` for an unknown status word) ends that task's wait as ``poll``
+    raising it would. Leave out every task the answers did not show, or that a single read
+    tells better: the core reads those with ``poll`` in the same round. The core calls it
+    only from waits, with the handles (two or more) whose next read is due together; it
+    never calls it for ``runner.poll()``. Bound the requests: page until every handle is
+    seen or a bound is reached, never further. Same rules as ``poll``: one attempt, httpx
+    errors propagate — the core classifies them with phase ``"poll"``; a transient failure
+    is a failed read of every handle passed (each retried on its own back-off, as after a
+    failed ``poll``), any other failure sends the round to single reads. The floor: a list
+    request counts as one read of every handle passed, and the core passes a handle at most
+    once per poll interval (measured from the start of one round to the next). Provider-only.
     """
 
 

@@ -4,7 +4,7 @@ multi-image2video endpoints."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +13,7 @@ from framecast import (
     CameraPlan,
     Classification,
     CostEstimate,
+    FramecastError,
     GenerationRequest,
     ModelInfo,
     PreparedRequest,
@@ -35,6 +36,7 @@ from ._pricing import estimate_cost
 from ._ratios import plan_ratio
 from ._translate import plan_camera
 from ._wire import (
+    MalformedAnswer,
     business_code,
     external_task_id,
     make_handle,
@@ -52,6 +54,16 @@ logger = logging.getLogger("framecast_kling")
 #: order is UNCONFIRMED): at most this many pages of the largest page size.
 LIST_PAGE_SIZE = 500
 LIST_MAX_PAGES = 4
+#: poll_many reads the list (GET /v1/videos/{endpoint}?pageNum=&pageSize=), whose documented
+#: bounds are pageSize <= 500 and pageNum <= 1000. The list is account-wide (every API task,
+#: finished ones too) and its sort order is UNCONFIRMED, so a round pages at most
+#: ceil(waiting / 500) + BATCH_EXTRA_PAGES pages (never past page 1000) and leaves the tasks
+#: not seen by then to single reads; an endpoint with fewer than BATCH_MIN_TASKS waiting
+#: tasks is read singly (one list page would cost as much and say less).
+BATCH_PAGE_SIZE = 500
+BATCH_MAX_PAGE_NUMBER = 1000
+BATCH_EXTRA_PAGES = 2
+BATCH_MIN_TASKS = 2
 #: The endpoints a handle without ``provider_data.endpoint`` is looked up under, the
 #: most used first.
 QUERY_ORDER = (IMAGE2VIDEO, TEXT2VIDEO, MULTI_IMAGE2VIDEO)
@@ -182,6 +194,55 @@ class KlingProvider:
             self._endpoints[handle.task_id] = endpoint
         task = read_task(read_envelope(response, "query task"), "query task")
         return task_state(task, handle)
+
+    @hookimpl
+    async def poll_many(
+        self, handles: Sequence[TaskHandle], http: httpx.AsyncClient
+    ) -> Mapping[str, TaskState | FramecastError]:
+        groups: dict[tuple[str, str], dict[str, TaskHandle]] = {}
+        for handle in handles:
+            endpoint = handle.provider_data.get("endpoint") or self._endpoints.get(handle.task_id)
+            if endpoint not in ENDPOINTS:
+                continue  # a single read finds (or refuses) the endpoint
+            origin = (handle.base_url or str(http.base_url)).rstrip("/")
+            groups.setdefault((origin, str(endpoint)), {})[handle.task_id] = handle
+        states: dict[str, TaskState | FramecastError] = {}
+        for (origin, endpoint), wanted in groups.items():
+            if len(wanted) >= BATCH_MIN_TASKS:
+                await self._read_list(http, origin, endpoint, wanted, states)
+        return states
+
+    async def _read_list(
+        self,
+        http: httpx.AsyncClient,
+        origin: str,
+        endpoint: str,
+        wanted: dict[str, TaskHandle],
+        states: dict[str, TaskState | FramecastError],
+    ) -> None:
+        """Page the endpoint's task list until every wanted task is seen, the list ends or
+        the page bound is reached; ``states`` gets what the pages showed."""
+        pages = min(BATCH_MAX_PAGE_NUMBER, -(-len(wanted) // BATCH_PAGE_SIZE) + BATCH_EXTRA_PAGES)
+        missing = dict(wanted)
+        for page in range(1, pages + 1):
+            response = await http.request(
+                "GET",
+                f"{origin}/v1/videos/{endpoint}",
+                params={"pageNum": page, "pageSize": BATCH_PAGE_SIZE},
+            )
+            tasks = read_task_list(read_envelope(response, "list tasks"), "list tasks")
+            for task in tasks:
+                handle = missing.pop(str(task.get("task_id")), None)
+                if handle is None:
+                    continue  # another task of the account, or one already seen
+                try:
+                    states[handle.task_id] = task_state(task, handle)
+                except MalformedAnswer:
+                    continue  # this entry is unreadable: a single read decides
+                except FramecastError as exc:  # an unknown status word
+                    states[handle.task_id] = exc
+            if not missing or len(tasks) < BATCH_PAGE_SIZE:
+                return
 
     async def _query_any(
         self, http: httpx.AsyncClient, origin: str, task_path: str

@@ -4,7 +4,9 @@ An instance is an ``httpx.MockTransport`` handler. It verifies every JWT (HS256,
 ``exp``, ``nbf``, with PyJWT) and every create body against the capability table
 (strictly: a field or combination the docs do not show is refused with 400/1201), creates
 and counts tasks, walks them ``submitted -> processing -> succeed`` over a number of
-queries, answers queries by task id or ``external_task_id`` and task lists, serves the output
+queries (a task list page counts as a query of each task on it), answers queries by task
+id or ``external_task_id`` and task lists (``pageNum``/``pageSize`` within the documented
+bounds, newest first), serves the output
 video from a CDN host that must see no credentials, and injects scripted faults::
 
     import httpx
@@ -27,7 +29,8 @@ with its HTTP status (``created=True`` for a 5xxx behind which the task exists),
 ``expired_token()`` (1004), ``not_yet_valid()`` (1003), ``server_error(500|502|504,
 created=...)``, ``connection_refused()``, ``reset_after()`` / ``read_timeout_after()`` (the
 server acts, the answer is lost), ``malformed(created=...)``, ``truncated(created=...)`` and
-``unknown_status("paused")``. Clock skew is a constructor argument: ``server_offset=-30``
+``unknown_status("paused")`` (on a list: every task on the page, or ``task_id=`` one).
+Clock skew is a constructor argument: ``server_offset=-30``
 makes the server's clock run 30 s behind the client's, so a token back-dated only 5 s is
 refused with 1003 until the client back-dates further.
 

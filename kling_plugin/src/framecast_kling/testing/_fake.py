@@ -314,7 +314,13 @@ class KlingFake:
             raise Refusal(1201, "pageNum must be in [1, 1000] and pageSize in [1, 500]")
         # Newest first: the real sort order is UNCONFIRMED.
         tasks = [t for t in reversed(self.tasks.values()) if t.endpoint == endpoint]
-        return [self._task_json(t) for t in tasks[(page - 1) * size : page * size]]
+        shown = tasks[(page - 1) * size : page * size]
+        for task in shown:
+            # A list page reads every task on it: each counts it as a query of its plan,
+            # so a task ends after the same number of reads, one by one or listed.
+            task.queries += 1
+            self._advance(task)
+        return [self._task_json(t) for t in shown]
 
     def _task_json(self, task: FakeTask) -> dict[str, Any]:
         data: dict[str, Any] = {

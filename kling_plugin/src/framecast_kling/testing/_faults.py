@@ -125,14 +125,17 @@ def truncated(*, created: bool = True) -> Fault:
     )
 
 
-def unknown_status(word: str = "paused") -> Fault:
-    """A query answered normally, but with ``task_status`` ``word``."""
+def unknown_status(word: str = "paused", *, task_id: str | None = None) -> Fault:
+    """A query answered normally, but with ``task_status`` ``word``; on a task list, that of
+    every task on the page, or only of ``task_id``."""
 
     def fault(request: httpx.Request, handler: Handler) -> httpx.Response:
         response = handler(request)
         body = json.loads(response.read())
-        if isinstance(body.get("data"), dict):
-            body["data"]["task_status"] = word
+        data = body.get("data")
+        for task in data if isinstance(data, list) else [data]:
+            if isinstance(task, dict) and task_id in (None, task.get("task_id")):
+                task["task_status"] = word
         return httpx.Response(response.status_code, json=body, headers=response.headers)
 
     return _named(f"unknown_status({word})", fault)
